@@ -4,7 +4,10 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["shared", "functions", "server", "infra", "bench", "integration"];
+const roots =
+  process.argv.slice(2).length > 0
+    ? process.argv.slice(2)
+    : ["shared", "functions", "server", "infra", "bench", "integration"];
 const skip = new Set(["node_modules", "cdk.out", "data", "results"]);
 
 function find(dir, out) {
