@@ -12,7 +12,11 @@ export type Precision = "ns" | "us" | "ms" | "s" | "m" | "h" | "auto";
 
 export interface Point {
   readonly measurement: string;
-  /** Tag keys, sorted ascending by UTF-8 bytes, unique. Empty-valued tags are dropped (as InfluxDB does). */
+  /**
+   * Tag keys, sorted ascending by UTF-8 bytes (see compareUtf8), unique, values never empty: the parser
+   * rejects `t=` as InfluxDB 2.x does, and the serializer drops empty-valued tags (an absent tag and an
+   * empty one mean the same in InfluxQL). Key and type arrays may be shared between points of one parse.
+   */
   readonly tagKeys: readonly string[];
   readonly tagValues: readonly string[];
   /** Field keys in first-appearance order, unique (a repeated key keeps its last value). At least one. */
@@ -48,4 +52,23 @@ export interface ParseOptions {
 export interface ParseResult {
   readonly points: Point[];
   readonly errors: LineError[];
+}
+
+/** A field value with its type spelled out, so the serializer never has to guess float versus integer. */
+export type TypedFieldValue =
+  | { readonly type: "float"; readonly value: number }
+  | { readonly type: "integer"; readonly value: bigint }
+  | { readonly type: "unsigned"; readonly value: bigint }
+  | { readonly type: "string"; readonly value: string }
+  | { readonly type: "boolean"; readonly value: boolean };
+
+/** What the serializer takes: tags and fields as a record or as [key, value] pairs (pairs keep any key safe). */
+export interface PointInput {
+  readonly measurement: string;
+  readonly tags?: Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
+  readonly fields:
+    | Readonly<Record<string, TypedFieldValue>>
+    | ReadonlyArray<readonly [string, TypedFieldValue]>;
+  /** Nanoseconds since the Unix epoch; omitted means the receiver stamps the point. */
+  readonly time?: bigint;
 }
