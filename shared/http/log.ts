@@ -1,0 +1,21 @@
+// The little logging the HTTP layer needs; Powertools' Logger and the local console logger both fit.
+
+export interface Log {
+  error(message: string, details?: Record<string, unknown>): void;
+  info(message: string, details?: Record<string, unknown>): void;
+}
+
+export const silentLog: Log = { error: () => {}, info: () => {} };
+
+/** Details of an unexpected error for the log (never for a client). */
+export function errorDetails(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) {
+    return {
+      error: error.name,
+      message: error.message,
+      stack: error.stack,
+      cause: String(error.cause ?? ""),
+    };
+  }
+  return { error: String(error) };
+}
