@@ -1,0 +1,84 @@
+// Merge planning: a pure function from a measurement's catalog partitions to merge jobs (no I/O).
+import type { CatalogPartition } from "../catalog/model.ts";
+import type { FileEntry } from "../catalog/port.ts";
+
+export interface MergePolicy {
+  /** Merged files aim to be at least this big; partitions larger than it get several. Default 64 MiB. */
+  readonly targetFileBytes: number;
+  /** Merged files below this size are merged again with new L0 files. Default targetFileBytes / 2. */
+  readonly smallFileBytes: number;
+  /** Minimum number of input files for a job. Default 2. */
+  readonly minInputFiles: number;
+  /** Cap on the input bytes of one job. Default 512 MiB. */
+  readonly maxInputBytes: number;
+  /**
+   * Cap on the input rows of one job: merges hold rows in memory (~0.5-1 KB per TSBS row), so this, not
+   * maxInputBytes, bounds dense partitions. Default 2,000,000.
+   */
+  readonly maxInputRows: number;
+}
+
+export const DEFAULT_MERGE_POLICY: MergePolicy = {
+  targetFileBytes: 64 * 1024 * 1024,
+  smallFileBytes: 32 * 1024 * 1024,
+  minInputFiles: 2,
+  maxInputBytes: 512 * 1024 * 1024,
+  maxInputRows: 2_000_000,
+};
+
+export interface MergeJob {
+  readonly database: string;
+  readonly measurement: string;
+  /** The partition's layout path (catalog identity). */
+  readonly partitionPath: string;
+  readonly partition: CatalogPartition["id"];
+  /** Inputs in ascending (minSeq, key) order. */
+  readonly inputs: readonly FileEntry[];
+  /** Upper bound on output files (each ≥ targetFileBytes by input size, split between series). */
+  readonly maxOutputs: number;
+}
+
+function byAge(a: FileEntry, b: FileEntry): number {
+  if (a.minSeq !== b.minSeq) return a.minSeq < b.minSeq ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * One job per partition that holds L0 files: its L0 files and its small merged files, oldest first, up to
+ * maxInputBytes. Large merged files are left alone (overlaps with them are resolved by query-time dedup).
+ */
+export function planMerges(
+  database: string,
+  measurement: string,
+  partitions: readonly CatalogPartition[],
+  policy: MergePolicy = DEFAULT_MERGE_POLICY,
+): MergeJob[] {
+  const jobs: MergeJob[] = [];
+  const sorted = [...partitions].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const p of sorted) {
+    const candidates = p.files
+      .filter((f) => f.level === 0 || f.sizeBytes < policy.smallFileBytes)
+      .sort(byAge);
+    if (!candidates.some((f) => f.level === 0)) continue;
+    const inputs: FileEntry[] = [];
+    let bytes = 0;
+    let rows = 0;
+    for (const f of candidates) {
+      const over = bytes + f.sizeBytes > policy.maxInputBytes || rows + f.rowCount > policy.maxInputRows;
+      if (inputs.length >= policy.minInputFiles && over) break;
+      inputs.push(f);
+      bytes += f.sizeBytes;
+      rows += f.rowCount;
+    }
+    if (inputs.length < policy.minInputFiles) continue;
+    jobs.push({
+      database,
+      measurement,
+      partitionPath: p.path,
+      partition: p.id,
+      inputs,
+      maxOutputs: Math.max(1, Math.floor(bytes / policy.targetFileBytes)),
+    });
+  }
+  return jobs;
+}

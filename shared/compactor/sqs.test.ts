@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ObjectStoreCatalog } from "../catalog/catalog.ts";
+import { ManualClock, SequentialIds } from "../core/clock.ts";
+import { parseLineProtocol } from "../lineprotocol/parse.ts";
+import { MemoryObjectStore } from "../objectstore/memory.ts";
+import { encodeRecord } from "../wal/codec.ts";
+import { decodeWalMessage } from "../wal/sqs.ts";
+import { CompactorConfigError, loadCompactorConfig, templateFor } from "./config.ts";
+import { compactSqsBatch } from "./sqs.ts";
+import { record } from "./testkit.ts";
+
+describe("compactSqsBatch", () => {
+  it("reports undecodable messages and failed records as batch item failures, and only those", async () => {
+    const store = new MemoryObjectStore();
+    const deps = {
+      store,
+      catalog: new ObjectStoreCatalog({ store, clock: new ManualClock(), ids: new SequentialIds("w") }),
+      ids: new SequentialIds("f"),
+      parse: (body: Uint8Array, o: Parameters<typeof parseLineProtocol>[1]) => {
+        if (new TextDecoder().decode(body).includes("boom")) throw new Error("parser crashed");
+        return parseLineProtocol(body, o);
+      },
+    };
+    const good = Buffer.from(encodeRecord(record("db", 1n, ["m v=1 1"]))).toString("base64");
+    const badPrecision = Buffer.from(encodeRecord(record("db", 2n, ["boom v=2 2"]))).toString("base64");
+    const errors: unknown[] = [];
+    const out = await compactSqsBatch(
+      [
+        { messageId: "ok", body: good },
+        { messageId: "garbage", body: "not a record" },
+        { messageId: "unparsable", body: badPrecision },
+      ],
+      decodeWalMessage,
+      deps,
+      { error: (_m, d) => errors.push(d), warn: () => undefined },
+    );
+    assert.deepEqual(out.batchItemFailures.map((f) => f.itemIdentifier).sort(), ["garbage", "unparsable"]);
+    assert.equal(errors.length, 2);
+    assert.equal((await deps.catalog.partitions("db", "m", 0n, 10n))[0]?.files.length, 1);
+  });
+});
+
+describe("compactor configuration", () => {
+  it("parses and validates the environment", () => {
+    const c = loadCompactorConfig({
+      SEDIMENT_BUCKET: "b",
+      SEDIMENT_PARTITION_TEMPLATES:
+        '[{"database":"*","measurement":"cpu","parts":[{"kind":"bucket","tag":"hostname","buckets":16}]}]',
+      SEDIMENT_MERGE_TARGET_BYTES: "1048576",
+    });
+    assert.equal(c.merge.targetFileBytes, 1_048_576);
+    assert.equal(c.merge.smallFileBytes, 524_288);
+    assert.deepEqual(templateFor(c.templates)("any", "cpu"), {
+      parts: [{ kind: "bucket", tag: "hostname", buckets: 16 }],
+    });
+    assert.deepEqual(templateFor(c.templates)("any", "mem"), { parts: [] });
+    assert.throws(() => loadCompactorConfig({}), CompactorConfigError);
+    assert.throws(
+      () => loadCompactorConfig({ SEDIMENT_BUCKET: "b", SEDIMENT_PARTITION_TEMPLATES: "[1]" }),
+      /needs database/,
+    );
+    assert.throws(
+      () => loadCompactorConfig({ SEDIMENT_BUCKET: "b", SEDIMENT_ROW_GROUP_ROWS: "12x" }),
+      /SEDIMENT_ROW_GROUP_ROWS must be an integer/,
+    );
+  });
+});

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { mergedFileKey } from "../layout/keys.ts";
+import { readFileMetadata, readMeasurementParquet } from "./reader.ts";
+import type { MeasurementTable, Row } from "./table.ts";
+import { tsbsTable } from "./tsbs.ts";
+import { alignedRowGroupRows, writeMeasurementParquet } from "./writer.ts";
+
+const rows: Row[] = [
+  {
+    tags: [null, "h1"],
+    timeNs: -1_500n, // before the epoch, not a whole microsecond
+    seq: 1n,
+    values: [true, 1.5, -9_223_372_036_854_775_808n, "a", 18_446_744_073_709_551_615n],
+  },
+  {
+    tags: ["région-ü", "h1"],
+    timeNs: 1_700_000_000_123_456_789n,
+    seq: 2n,
+    values: [null, null, null, null, null],
+  },
+  {
+    tags: ["région-ü", "😀 h2"],
+    timeNs: 1_700_000_000_123_456_789n,
+    seq: 9_007_199_254_740_993n, // above 2^53
+    values: [false, Number.NaN, 9_223_372_036_854_775_807n, "", 0n],
+  },
+  {
+    tags: ["z", "h3"],
+    timeNs: 9_223_372_036_854_775_806n,
+    seq: 3n,
+    values: [null, -0.25, 0n, 'ünïcødé \n\t"quoted"', null],
+  },
+];
+
+const table: MeasurementTable = {
+  tagKeys: ["area", "host"],
+  fields: [
+    { name: "ok", type: "boolean" },
+    { name: "temp", type: "float" },
+    { name: "count", type: "integer" },
+    { name: "note", type: "string" },
+    { name: "big", type: "unsigned" },
+  ],
+  rows,
+};
+
+describe("Parquet writer and reader", () => {
+  it("round-trips every type, null, unicode and exact nanoseconds through the hyparquet reader", async () => {
+    const out = writeMeasurementParquet(table, { level: 1 });
+    assert.equal(out.rowCount, rows.length);
+    assert.equal(out.minTimeNs, -1_500n);
+    assert.equal(out.maxSeq, 9_007_199_254_740_993n);
+    const back = await readMeasurementParquet(out.bytes);
+    assert.deepEqual(back.tagKeys, table.tagKeys);
+    assert.deepEqual(back.fields, table.fields);
+    assert.deepEqual(back.rows, rows);
+    const meta = readFileMetadata(out.bytes);
+    assert.equal(meta.level, 1);
+    assert.equal(meta.rowCount, 4);
+    assert.equal(meta.maxTimeNs, 9_223_372_036_854_775_806n);
+  });
+
+  it("refuses reserved and duplicate column names", () => {
+    assert.throws(
+      () => writeMeasurementParquet({ ...table, tagKeys: ["time", "host"] }, { level: 0 }),
+      /reserved/,
+    );
+    assert.throws(
+      () =>
+        writeMeasurementParquet(
+          { ...table, fields: [{ name: "host", type: "float" }], rows: [] },
+          { level: 0 },
+        ),
+      /no rows/,
+    );
+  });
+
+  it("honours the row group size, cutting between series when they are regular", async () => {
+    const { parquetMetadata } = await import("hyparquet");
+    const t = tsbsTable({ hosts: 5, pointsPerHost: 30, form: "integer" });
+    const regular = parquetMetadata(
+      writeMeasurementParquet(t, { level: 0, rowGroupRows: 100 }).bytes.slice().buffer,
+    );
+    assert.deepEqual(
+      regular.row_groups.map((g) => Number(g.num_rows)),
+      [90, 60],
+    );
+    const irregular = { ...t, rows: t.rows.slice(1) };
+    const meta = parquetMetadata(
+      writeMeasurementParquet(irregular, { level: 0, rowGroupRows: 40 }).bytes.slice().buffer,
+    );
+    assert.equal(meta.row_groups.length, Math.ceil(149 / 40));
+    assert.ok(meta.row_groups.every((g) => Number(g.num_rows) <= 40));
+    assert.equal(alignedRowGroupRows(t.rows, 20), 20, "series longer than a row group");
+  });
+});
+
+describe("DuckDB reads our files", () => {
+  let dir = "";
+  let key = "";
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "sediment-parquet-"));
+    key = mergedFileKey(
+      "db",
+      "weather",
+      { day: "2023-11-14", parts: [{ name: "host_bucket", value: "07" }] },
+      1n,
+      3n,
+      "t1",
+    );
+    const path = join(dir, key);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, writeMeasurementParquet(table, { level: 1 }).bytes);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("sees every value, time as a timestamp, and Hive partition columns", async () => {
+    const db = await DuckDBInstance.create(":memory:");
+    const conn = await db.connect();
+    const glob = join(dir, "data", "**", "*.parquet").replaceAll("'", "''");
+    const reader = await conn.runAndReadAll(
+      `SELECT typeof(time) AS time_type, epoch_us(time) AS time_us, time_ns, _seq, area, host, ok, temp, count,
+              note, big, CAST(day AS VARCHAR) AS day, host_bucket
+       FROM read_parquet('${glob}', hive_partitioning = true) ORDER BY area NULLS FIRST, host, time_ns`,
+    );
+    const got = reader.getRowObjectsJS();
+    assert.equal(got.length, rows.length);
+    got.forEach((g, i) => {
+      const r = rows[i] as Row;
+      assert.match(String(g.time_type), /^TIMESTAMP/);
+      const us = r.timeNs / 1000n - (r.timeNs < 0n && r.timeNs % 1000n !== 0n ? 1n : 0n);
+      assert.equal(BigInt(g.time_us as bigint), us);
+      assert.equal(g.time_ns, r.timeNs);
+      assert.equal(g._seq, r.seq);
+      assert.equal(g.area, r.tags[0]);
+      assert.equal(g.host, r.tags[1]);
+      assert.equal(g.ok, r.values[0]);
+      if (Number.isNaN(r.values[1])) assert.ok(Number.isNaN(g.temp));
+      else assert.equal(g.temp, r.values[1]);
+      assert.equal(g.count, r.values[2]);
+      assert.equal(g.note, r.values[3]);
+      assert.equal(g.big, r.values[4]);
+      assert.equal(g.day, "2023-11-14");
+      assert.equal(String(g.host_bucket), "7".padStart(String(g.host_bucket).length, "0"));
+    });
+    const kinds = (
+      await conn.runAndReadAll(
+        `SELECT name, type, logical_type FROM parquet_schema('${glob}') WHERE name IN ('time', 'time_ns', 'big')`,
+      )
+    ).getRowObjectsJS();
+    const time = kinds.find((k) => k.name === "time");
+    assert.match(String(time?.logical_type), /MICROS/);
+    const stats = (
+      await conn.runAndReadAll(
+        `SELECT path_in_schema, compression, encodings, stats_min_value, stats_max_value
+         FROM parquet_metadata('${glob}') WHERE path_in_schema IN ('time_ns', 'host')`,
+      )
+    ).getRowObjectsJS();
+    const timeNs = stats.find((s) => s.path_in_schema === "time_ns");
+    assert.equal(String(timeNs?.compression), "ZSTD");
+    assert.match(String(timeNs?.encodings), /DELTA_BINARY_PACKED/);
+    assert.equal(String(timeNs?.stats_min_value), "-1500");
+    const host = stats.find((s) => s.path_in_schema === "host");
+    assert.equal(String(host?.stats_min_value), "h1");
+    conn.closeSync();
+  });
+});
