@@ -1,0 +1,272 @@
+// Streaming aggregators: one small state per (series group, window, call). count/sum/mean/min/max/
+// first/last/spread/stddev hold O(1); median/percentile/mode/distinct keep the window's values.
+import type { Expr } from "../influxql/ast.ts";
+import type { Value } from "./condition.ts";
+import { QueryError } from "./errors.ts";
+
+export interface AggResult {
+  readonly value: Value;
+  /** The chosen point's time, for selectors. */
+  readonly time?: bigint;
+}
+
+export interface Accumulator {
+  add(v: Value, t: bigint): void;
+  result(): AggResult;
+}
+
+export const SELECTORS = new Set(["first", "last", "min", "max", "percentile"]);
+export const AGGREGATES = new Set([
+  "count",
+  "sum",
+  "mean",
+  "median",
+  "mode",
+  "spread",
+  "stddev",
+  "min",
+  "max",
+  "first",
+  "last",
+  "percentile",
+  "distinct",
+]);
+
+const isNum = (v: Value): v is number | bigint => typeof v === "number" || typeof v === "bigint";
+
+/** A validated aggregate call: function, the field it reads, and its constant parameter. */
+export interface CallSpec {
+  readonly name: string;
+  readonly field: string;
+  /** count(distinct(f)) */
+  readonly distinct: boolean;
+  readonly percentile?: number;
+}
+
+export function callSpec(call: Expr & { kind: "Call" }): CallSpec {
+  const { name, args } = call;
+  if (!AGGREGATES.has(name)) throw new QueryError(`undefined function ${name}()`);
+  const arg = args[0];
+  if (name === "percentile") {
+    const n = args[1];
+    if (args.length !== 2 || !n || (n.kind !== "Number" && n.kind !== "Integer"))
+      throw new QueryError(`invalid number of arguments for percentile, expected 2, got ${args.length}`);
+    if (arg?.kind !== "VarRef") throw new QueryError("expected field argument in percentile()");
+    return { name, field: arg.name, distinct: false, percentile: Number(n.value) };
+  }
+  if (args.length !== 1 || !arg)
+    throw new QueryError(`invalid number of arguments for ${name}, expected 1, got ${args.length}`);
+  if (name === "count" && arg.kind === "Call" && arg.name === "distinct") {
+    const inner = arg.args[0];
+    if (arg.args.length !== 1 || inner?.kind !== "VarRef")
+      throw new QueryError("expected field argument in distinct()");
+    return { name, field: inner.name, distinct: true };
+  }
+  if (arg.kind === "Wildcard") throw new QueryError(`${name}(*) is not supported yet`);
+  if (arg.kind !== "VarRef") throw new QueryError(`expected field argument in ${name}()`);
+  return { name, field: arg.name, distinct: false };
+}
+
+/** Total order for min/max/median over mixed int/float (ints compared exactly among themselves). */
+const lt = (a: number | bigint, b: number | bigint): boolean =>
+  typeof a === "bigint" && typeof b === "bigint" ? a < b : Number(a) < Number(b);
+
+function sortValues(values: Value[]): Value[] {
+  return values.sort((a, b) => {
+    if (isNum(a) && isNum(b)) return lt(a, b) ? -1 : lt(b, a) ? 1 : 0;
+    const x = String(a);
+    const y = String(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+export function createAccumulator(spec: CallSpec): Accumulator {
+  switch (spec.name) {
+    case "count": {
+      if (spec.distinct) {
+        const seen = new Set<string>();
+        return {
+          add: (v) => {
+            if (v !== null) seen.add(`${typeof v}:${String(v)}`);
+          },
+          result: () => ({ value: BigInt(seen.size) }),
+        };
+      }
+      let n = 0n;
+      return {
+        add: (v) => {
+          if (v !== null) n++;
+        },
+        result: () => ({ value: n }),
+      };
+    }
+    case "sum": {
+      let intSum = 0n;
+      let floatSum = 0;
+      let anyFloat = false;
+      let any = false;
+      return {
+        add: (v) => {
+          if (typeof v === "bigint") intSum += v;
+          else if (typeof v === "number") {
+            floatSum += v;
+            anyFloat = true;
+          } else return;
+          any = true;
+        },
+        result: () => ({ value: !any ? null : anyFloat ? floatSum + Number(intSum) : intSum }),
+      };
+    }
+    case "mean": {
+      let sum = 0;
+      let n = 0;
+      return {
+        add: (v) => {
+          if (isNum(v)) {
+            sum += Number(v);
+            n++;
+          }
+        },
+        result: () => ({ value: n === 0 ? null : sum / n }),
+      };
+    }
+    case "stddev": {
+      // Welford's online algorithm; sample standard deviation as InfluxDB reports it.
+      let n = 0;
+      let mean = 0;
+      let m2 = 0;
+      return {
+        add: (v) => {
+          if (!isNum(v)) return;
+          const x = Number(v);
+          n++;
+          const d = x - mean;
+          mean += d / n;
+          m2 += d * (x - mean);
+        },
+        result: () => ({ value: n < 2 ? null : Math.sqrt(m2 / (n - 1)) }),
+      };
+    }
+    case "spread": {
+      let min: number | bigint | undefined;
+      let max: number | bigint | undefined;
+      return {
+        add: (v) => {
+          if (!isNum(v)) return;
+          if (min === undefined || lt(v, min)) min = v;
+          if (max === undefined || lt(max, v)) max = v;
+        },
+        result: () => {
+          if (min === undefined || max === undefined) return { value: null };
+          if (typeof min === "bigint" && typeof max === "bigint") return { value: max - min };
+          return { value: Number(max) - Number(min) };
+        },
+      };
+    }
+    case "min":
+    case "max": {
+      const wantMax = spec.name === "max";
+      let best: number | bigint | undefined;
+      let bestT = 0n;
+      return {
+        add: (v, t) => {
+          if (!isNum(v)) return;
+          // Ties keep the earliest point, as InfluxDB does.
+          if (
+            best === undefined ||
+            (wantMax ? lt(best, v) : lt(v, best)) ||
+            (!lt(v, best) && !lt(best, v) && t < bestT)
+          ) {
+            best = v;
+            bestT = t;
+          }
+        },
+        result: () => (best === undefined ? { value: null } : { value: best, time: bestT }),
+      };
+    }
+    case "first":
+    case "last": {
+      const wantLast = spec.name === "last";
+      let val: Value = null;
+      let tt: bigint | undefined;
+      return {
+        add: (v, t) => {
+          if (v === null) return;
+          if (tt === undefined || (wantLast ? t > tt : t < tt)) {
+            val = v;
+            tt = t;
+          }
+        },
+        result: () => (tt === undefined ? { value: null } : { value: val, time: tt }),
+      };
+    }
+    default:
+      return collecting(spec);
+  }
+}
+
+function collecting(spec: CallSpec): Accumulator {
+  const values: Value[] = [];
+  const times: bigint[] = [];
+  const numericOnly = spec.name === "median" || spec.name === "percentile";
+  return {
+    add: (v, t) => {
+      if (v === null || (numericOnly && !isNum(v))) return;
+      values.push(v);
+      times.push(t);
+    },
+    result: (): AggResult => {
+      if (values.length === 0) return { value: null };
+      switch (spec.name) {
+        case "median": {
+          const s = sortValues([...values]);
+          const mid = Math.floor(s.length / 2);
+          if (s.length % 2 === 1) return { value: Number(s[mid]) };
+          return { value: (Number(s[mid - 1]) + Number(s[mid])) / 2 };
+        }
+        case "percentile": {
+          const idx = values
+            .map((_, i) => i)
+            .sort((a, b) => {
+              const x = values[a] as number | bigint;
+              const y = values[b] as number | bigint;
+              return lt(x, y) ? -1 : lt(y, x) ? 1 : (times[a] as bigint) < (times[b] as bigint) ? -1 : 1;
+            });
+          const i = Math.floor((idx.length * (spec.percentile ?? 0)) / 100 + 0.5) - 1;
+          if (i < 0 || i >= idx.length) return { value: null };
+          const at = idx[i] as number;
+          return { value: values[at] ?? null, time: times[at] as bigint };
+        }
+        case "mode": {
+          const counts = new Map<string, { v: Value; n: number }>();
+          for (const v of values) {
+            const k = `${typeof v}:${String(v)}`;
+            const c = counts.get(k);
+            if (c) c.n++;
+            else counts.set(k, { v, n: 1 });
+          }
+          let best: { v: Value; n: number } | undefined;
+          for (const c of counts.values()) {
+            if (!best || c.n > best.n || (c.n === best.n && sortValues([c.v, best.v])[0] === c.v)) best = c;
+          }
+          return { value: best?.v ?? null };
+        }
+        default:
+          throw new QueryError(`${spec.name}() cannot be combined here`);
+      }
+    },
+  };
+}
+
+/** distinct(): every distinct value of the window, in first-seen order. */
+export class DistinctAccumulator {
+  private readonly seen = new Map<string, Value>();
+  add(v: Value): void {
+    if (v === null) return;
+    const k = `${typeof v}:${String(v)}`;
+    if (!this.seen.has(k)) this.seen.set(k, v);
+  }
+  values(): Value[] {
+    return [...this.seen.values()];
+  }
+}
