@@ -15,8 +15,10 @@ import { createQueryHandler } from "../shared/query/endpoint.ts";
 import { LocalWal } from "../shared/wal/local.ts";
 import type { WalSource, WalTail, WalWriter } from "../shared/wal/port.ts";
 import { SequenceGenerator } from "../shared/wal/sequence.ts";
+import { compactionJobs } from "./compaction.ts";
 import type { ServerConfig } from "./config.ts";
 import type { BackgroundJob } from "./jobs.ts";
+import { TailAwareCatalog } from "./tail-catalog.ts";
 
 export interface Platform {
   readonly clock: Clock;
@@ -60,7 +62,7 @@ export async function createApp(
   extensions: AppExtensions = {},
 ): Promise<App> {
   const store = await buildStore(config);
-  const { wal, walSource, walTail } = await buildWal(config, platform, store);
+  const { wal, walSource, walTail, localWal } = await buildWal(config, platform, store);
   const catalog = new ObjectStoreCatalog({ store, clock: platform.clock, ids: platform.ids });
   const parts: AppParts = {
     config,
@@ -90,7 +92,7 @@ export async function createApp(
   const query =
     extensions.query?.(parts) ??
     createQueryHandler({
-      catalog,
+      catalog: localWal ? new TailAwareCatalog(catalog, localWal, parseLineProtocol) : catalog,
       store,
       clock: platform.clock,
       parse: parseLineProtocol,
@@ -106,7 +108,7 @@ export async function createApp(
   });
   return {
     handler,
-    jobs: extensions.jobs?.(parts) ?? [],
+    jobs: extensions.jobs?.(parts) ?? compactionJobs(parts),
     parts,
     close: async () => {
       await wal.close();
@@ -137,12 +139,17 @@ async function buildWal(
   config: ServerConfig,
   platform: Platform,
   store: ObjectStore,
-): Promise<{ wal: WalWriter; walSource: WalSource | undefined; walTail: WalTail | undefined }> {
+): Promise<{
+  wal: WalWriter;
+  walSource: WalSource | undefined;
+  walTail: WalTail | undefined;
+  localWal?: LocalWal;
+}> {
   if (config.wal.kind === "file") {
     const local = await LocalWal.open(config.wal.dir);
-    return { wal: local, walSource: local, walTail: local };
+    return { wal: local, walSource: local, walTail: local, localWal: local };
   }
-  const [{ SQSClient }, { SqsWalWriter }] = await Promise.all([
+  const [{ SQSClient }, { SqsWalWriter, SqsWalSource }] = await Promise.all([
     import("@aws-sdk/client-sqs"),
     import("../shared/wal/sqs.ts"),
   ]);
@@ -157,6 +164,8 @@ async function buildWal(
     ids: platform.ids,
     clock: platform.clock,
   });
-  // The SQS consumer (SqsWalSource) belongs to the compactor's wiring; no tail: queries see compacted data.
-  return { wal, walSource: undefined, walTail: undefined };
+  // The server polls the queue as Lambda's event source mapping would: failed records become visible again
+  // and, past the queue's maxReceiveCount, move to its dead-letter queue. No tail: queries see compacted data.
+  const walSource = new SqsWalSource({ client, queueUrl: config.wal.queueUrl, store, waitTimeSeconds: 1 });
+  return { wal, walSource, walTail: undefined };
 }

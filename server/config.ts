@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { TokenConfigError } from "../shared/auth/errors.ts";
 import { parseTokenGrants, sha256Hex, type TokenGrant } from "../shared/auth/tokens.ts";
+import { parseTemplateRules, type TemplateRule } from "../shared/compactor/config.ts";
 import { ConfigError } from "./errors.ts";
 
 export interface ServerConfig {
@@ -24,6 +25,12 @@ export interface ServerConfig {
   readonly awsEndpoint: string | undefined;
   readonly awsRegion: string;
   readonly shutdownTimeoutMs: number;
+  /** Pause between compaction runs (each drains the WAL backlog in steps). */
+  readonly compactIntervalMs: number;
+  /** Pause between merge runs. */
+  readonly mergeIntervalMs: number;
+  /** Partition templates for measurements seen for the first time (SEDIMENT_PARTITION_TEMPLATES). */
+  readonly partitionTemplates: readonly TemplateRule[];
 }
 
 export const USAGE = `Usage: npm start -- [options]
@@ -39,7 +46,11 @@ export const USAGE = `Usage: npm start -- [options]
   --queue-url <url>          SQS queue for --wal sqs (SEDIMENT_QUEUE_URL)
   --max-body-bytes <n>       largest request body as sent (SEDIMENT_MAX_BODY_BYTES, default 10485760)
   --max-decompressed-bytes <n>  largest body after gunzip (SEDIMENT_MAX_DECOMPRESSED_BYTES, default 104857600)
+  --compact-interval-ms <n>  pause between compaction runs (SEDIMENT_COMPACT_INTERVAL_MS, default 1000)
+  --merge-interval-ms <n>    pause between merge runs (SEDIMENT_MERGE_INTERVAL_MS, default 30000)
   --help                     print this
+Partition templates: SEDIMENT_PARTITION_TEMPLATES, a JSON list of {database, measurement, parts}, e.g.
+  [{"database":"*","measurement":"cpu","parts":[{"kind":"bucket","tag":"hostname","buckets":16}]}]
 AWS clients honour AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_S3 / _SQS).`;
 
 const OPTIONS = {
@@ -53,6 +64,8 @@ const OPTIONS = {
   "queue-url": { type: "string" },
   "max-body-bytes": { type: "string" },
   "max-decompressed-bytes": { type: "string" },
+  "compact-interval-ms": { type: "string" },
+  "merge-interval-ms": { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -164,6 +177,13 @@ export function loadServerConfig(argv: readonly string[], env: Env, cwd: string)
     wal = { kind: "file", dir: resolve(dataDir, "wal") };
   }
 
+  let partitionTemplates: TemplateRule[];
+  try {
+    partitionTemplates = parseTemplateRules(env.SEDIMENT_PARTITION_TEMPLATES);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+
   return {
     host,
     port,
@@ -176,6 +196,9 @@ export function loadServerConfig(argv: readonly string[], env: Env, cwd: string)
     awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
     awsRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     shutdownTimeoutMs: 10_000,
+    compactIntervalMs: integer("compact-interval-ms", "SEDIMENT_COMPACT_INTERVAL_MS", 1000, 10, 3_600_000),
+    mergeIntervalMs: integer("merge-interval-ms", "SEDIMENT_MERGE_INTERVAL_MS", 30_000, 100, 86_400_000),
+    partitionTemplates,
   };
 }
 

@@ -194,6 +194,12 @@ export class LocalWal implements WalWriter, WalSource, WalTail {
       .map((e) => e.record);
   }
 
+  async pendingDatabases(): Promise<string[]> {
+    const names = new Set<string>();
+    for (const e of this.entries) if (e.state !== "acked") names.add(e.record.database);
+    return [...names].sort();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
