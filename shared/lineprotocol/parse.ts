@@ -127,44 +127,87 @@ const C1_CONTROL = /[\u0080-\u009f]/;
 
 interface CacheEntry<T> {
   readonly hash: number;
-  readonly bytes: Uint8Array;
+  /** Where the bytes were first seen in the body: the cache lives as long as its body, so no copy. */
+  readonly start: number;
+  readonly length: number;
   readonly value: T;
 }
 
 /**
- * Raw bytes → what they decode to, decoded and validated once. Open addressing on a FNV-1a hash computed
- * while scanning; a hit is confirmed by comparing bytes, so a collision costs time, never correctness.
- * Bounded, so a body of unique values only loses the speed-up.
+ * Raw bytes of one body → what they decode to, decoded and validated once. Open addressing on a hash the
+ * caller computes while scanning; a hit is confirmed by comparing bytes, so a collision costs time, never
+ * correctness. Bounded, so a body of unique values only loses the speed-up.
  */
 class BytesCache<T> {
   private static readonly SLOTS = 8192;
   private static readonly MAX_ENTRIES = 6144;
   private readonly entries: (CacheEntry<T> | undefined)[] = new Array(BytesCache.SLOTS);
   private count = 0;
+  private readonly body: Uint8Array;
+  private readonly view: DataView;
 
-  get(body: Uint8Array, start: number, end: number, hash: number): T | undefined {
+  constructor(body: Uint8Array, view: DataView) {
+    this.body = body;
+    this.view = view;
+  }
+
+  get(start: number, end: number, hash: number): T | undefined {
     const len = end - start;
     let slot = hash & (BytesCache.SLOTS - 1);
     for (;;) {
       const e = this.entries[slot];
       if (e === undefined) return undefined;
-      if (e.hash === hash && e.bytes.length === len) {
-        const bytes = e.bytes;
-        let i = 0;
-        while (i < len && bytes[i] === body[start + i]) i++;
-        if (i === len) return e.value;
-      }
+      if (e.hash === hash && e.length === len && this.equal(e.start, start, len)) return e.value;
       slot = (slot + 1) & (BytesCache.SLOTS - 1);
     }
   }
 
-  put(body: Uint8Array, start: number, end: number, hash: number, value: T): void {
+  put(start: number, end: number, hash: number, value: T): void {
     if (this.count >= BytesCache.MAX_ENTRIES) return;
     let slot = hash & (BytesCache.SLOTS - 1);
     while (this.entries[slot] !== undefined) slot = (slot + 1) & (BytesCache.SLOTS - 1);
-    this.entries[slot] = { hash, bytes: body.slice(start, end), value };
+    this.entries[slot] = { hash, start, length: end - start, value };
     this.count++;
   }
+
+  /** Whether the body holds the same `len` bytes at `a` and `b`, compared four at a time. */
+  private equal(a: number, b: number, len: number): boolean {
+    const v = this.view;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) {
+      if (v.getUint32(a + i) !== v.getUint32(b + i)) return false;
+    }
+    const body = this.body;
+    for (; i < len; i++) {
+      if (body[a + i] !== body[b + i]) return false;
+    }
+    return true;
+  }
+}
+
+/**
+ * A 32-bit hash of body bytes [start, end), four bytes per step (MurmurHash3's mixing): series keys are
+ * long, and a byte-at-a-time hash is one long chain of dependent multiplies.
+ */
+function hashRange(view: DataView, body: Uint8Array, start: number, end: number): number {
+  let h = end - start;
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    let k = Math.imul(view.getUint32(i, true), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  let k = 0;
+  for (let shift = 0; i < end; i++, shift += 8) k |= (body[i] as number) << shift;
+  k = Math.imul(k, 0xcc9e2d51);
+  h ^= Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 /** The measurement and tag set of a line, resolved once per distinct series key in the body. */
@@ -185,14 +228,17 @@ class Parser {
   private readonly points: Point[] = [];
   private readonly errors: LineError[] = [];
   // The measurement escapes a different set than the other names, so the same bytes can decode differently.
-  private readonly measurements = new BytesCache<string>();
-  private readonly names = new BytesCache<string>();
+  private readonly measurements: BytesCache<string>;
+  private readonly names: BytesCache<string>;
   /** Whole series keys (measurement and tags, raw bytes): a hit skips tag decoding and sorting. */
-  private readonly series = new BytesCache<Series>();
+  private readonly series: BytesCache<Series>;
+  private readonly view: DataView;
 
   // Results of the last scanName, kept in fields so the hot loop allocates nothing.
   private tokHash = 0;
   private tokEscaped = false;
+  /** Where the last field key read by fieldKeyAt ended. */
+  private tokEnd = 0;
   /** Newlines met inside quoted string values of the current line: they shift later line numbers. */
   private newlinesInStrings = 0;
 
@@ -202,9 +248,21 @@ class Parser {
   private rawTagOffsets: number[] = [];
   private rawFieldKeys: string[] = [];
   private rawFieldTypes: FieldType[] = [];
-  /** Float values apart from the others, so they stay unboxed doubles on their way into the point. */
-  private rawFieldNumbers = new Float64Array(16);
+  /**
+   * Float values of the line, in an array that only ever holds numbers and never has holes, so V8 keeps
+   * it as unboxed doubles and `slice` copies it into an exactly sized double array for the point.
+   */
+  private rawFieldNumbers: number[] = [];
+  /** Every value of the line, floats included, once a non-float shows up in it. */
   private rawFieldValues: FieldValue[] = [];
+  /**
+   * Field keys by position as last seen: the body offset and length of the raw key bytes, and the key.
+   * Lines nearly always repeat the previous line's keys, so comparing a few bytes replaces hashing the key
+   * and looking it up.
+   */
+  private lastKeyStart: number[] = [];
+  private lastKeyLen: number[] = [];
+  private lastKey: string[] = [];
   private rawFieldOffsets: number[] = [];
   private fieldType: FieldType = "float";
   /** The value of the field just parsed: a float in fieldNumber, any other type in fieldValue. */
@@ -230,6 +288,10 @@ class Parser {
   constructor(body: Uint8Array, options: ParseOptions) {
     this.body = body;
     this.buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    this.measurements = new BytesCache(body, this.view);
+    this.names = new BytesCache(body, this.view);
+    this.series = new BytesCache(body, this.view);
     this.n = body.length;
     this.precision = options.precision;
     this.defaultTime = options.defaultTime;
@@ -295,11 +357,11 @@ class Parser {
 
     // Measurement and tag set: whole series keys repeat across lines, so resolve each distinct one once.
     let end = this.scanSeriesKey(i);
-    let series = this.series.get(b, i, end, this.tokHash);
+    let series = this.series.get(i, end, this.tokHash);
     if (series === undefined) {
       const hash = this.tokHash;
       series = this.parseSeries(i, end);
-      this.series.put(b, i, end, hash, series);
+      this.series.put(i, end, hash, series);
     }
     const measurement = series.measurement;
 
@@ -315,25 +377,27 @@ class Parser {
       throw new LineSyntaxError(end, `missing field set: expected field=value after ${q(measurement)}`);
     }
     let nFields = 0;
+    let allFloats = true;
+    const numbers = this.rawFieldNumbers;
+    const values = this.rawFieldValues;
     for (;;) {
       const keyStart = end;
-      const keyEnd = this.scanName(keyStart, true);
-      if (keyEnd === keyStart) throw new LineSyntaxError(keyStart, "missing field key: expected field=value");
-      const key = this.name(this.names, keyStart, keyEnd, "field key");
-      if (keyEnd >= n || b[keyEnd] !== EQ) {
-        throw new LineSyntaxError(
-          keyEnd,
-          `missing field value for field ${q(key)}: expected '=' after the key`,
-        );
-      }
+      const key = this.fieldKeyAt(keyStart, nFields);
+      const keyEnd = this.tokEnd;
       end = this.fieldValueAt(keyEnd + 1, key);
       this.rawFieldKeys[nFields] = key;
       this.rawFieldTypes[nFields] = this.fieldType;
+      // Both arrays are written in order from index 0, so they never get holes.
       if (this.fieldType === "float") {
-        if (nFields === this.rawFieldNumbers.length) this.growFieldNumbers();
-        this.rawFieldNumbers[nFields] = this.fieldNumber;
+        numbers[nFields] = this.fieldNumber;
+        if (!allFloats) values[nFields] = this.fieldNumber;
       } else {
-        this.rawFieldValues[nFields] = this.fieldValue;
+        if (allFloats) {
+          allFloats = false;
+          for (let k = 0; k < nFields; k++) values[k] = numbers[k] as number;
+        }
+        numbers[nFields] = 0;
+        values[nFields] = this.fieldValue;
       }
       this.rawFieldOffsets[nFields] = keyStart;
       nFields++;
@@ -366,17 +430,13 @@ class Parser {
     let fieldTypes = this.prevOutFieldTypes;
     let typesMatch = true;
     const types = this.rawFieldTypes;
-    // Built by push when every field lands in its own slot (the usual case): an array that starts empty
-    // keeps all-float values as unboxed doubles, where a preallocated holey one would box or convert.
+    // When every field lands in its own slot (the usual case) the values are one slice of a scratch array:
+    // exactly sized, and all-float values stay unboxed doubles.
     let fieldValues: FieldValue[];
     if (this.prevFieldSlotsIdentity) {
-      fieldValues = [];
+      fieldValues = allFloats ? numbers.slice(0, nFields) : values.slice(0, nFields);
       for (let k = 0; k < nFields; k++) {
-        const type = types[k];
-        fieldValues.push(
-          type === "float" ? (this.rawFieldNumbers[k] as number) : (this.rawFieldValues[k] as FieldValue),
-        );
-        if (fieldTypes[k] !== type) typesMatch = false;
+        if (fieldTypes[k] !== types[k]) typesMatch = false;
       }
     } else {
       fieldValues = new Array<FieldValue>(fieldKeys.length);
@@ -384,8 +444,7 @@ class Parser {
         const slot = slots[k] as number;
         if (slot < 0) continue;
         const type = types[k];
-        fieldValues[slot] =
-          type === "float" ? (this.rawFieldNumbers[k] as number) : (this.rawFieldValues[k] as FieldValue);
+        fieldValues[slot] = allFloats ? (numbers[k] as number) : (values[k] as FieldValue);
         if (fieldTypes[slot] !== type) typesMatch = false;
       }
     }
@@ -416,17 +475,16 @@ class Parser {
   }
 
   /**
-   * The first unescaped space or line end after `i`: where the series key ends. Hashes the bytes on the
-   * way. Escape pairs are stepped over as a unit so that `\\ ` ends the key and `\ ` does not.
+   * The first unescaped space or line end from `start`: where the series key ends. Leaves the hash of
+   * the key's bytes in tokHash. Escape pairs are stepped over as a unit so that `\\ ` ends the key and `\ ` does not.
    */
-  private scanSeriesKey(i: number): number {
+  private scanSeriesKey(start: number): number {
     const b = this.body;
     const n = this.n;
-    let h = FNV_OFFSET;
+    let i = start;
     while (i < n) {
       const c = b[i] as number;
       if (KEY_CLASS[c] === 0) {
-        h = Math.imul(h ^ c, FNV_PRIME);
         i++;
         continue;
       }
@@ -434,17 +492,15 @@ class Parser {
       if (c === BSL && i + 1 < n) {
         const next = b[i + 1] as number;
         if (next === SP || next === COMMA || next === EQ || next === BSL) {
-          h = Math.imul(Math.imul(h ^ c, FNV_PRIME) ^ next, FNV_PRIME);
           i += 2;
           continue;
         }
       } else if (c === CR && (i + 1 >= n || b[i + 1] === NL)) {
         break;
       }
-      h = Math.imul(h ^ c, FNV_PRIME);
       i++;
     }
-    this.tokHash = h;
+    this.tokHash = hashRange(this.view, b, start, i);
     return i;
   }
 
@@ -500,10 +556,36 @@ class Parser {
     return { measurement, tagKeys, tagValues };
   }
 
-  private growFieldNumbers(): void {
-    const bigger = new Float64Array(this.rawFieldNumbers.length * 2);
-    bigger.set(this.rawFieldNumbers);
-    this.rawFieldNumbers = bigger;
+  /**
+   * The field key at `start`, the `k`th of its line; leaves the offset of its `=` in tokEnd. Tries the
+   * key last seen at this position first: the same raw bytes followed by `=` decode to the same key.
+   */
+  private fieldKeyAt(start: number, k: number): string {
+    const b = this.body;
+    const n = this.n;
+    const len = k < this.lastKeyLen.length ? (this.lastKeyLen[k] as number) : -1;
+    if (len > 0 && start + len < n && b[start + len] === EQ) {
+      const prev = this.lastKeyStart[k] as number;
+      let i = 0;
+      while (i < len && b[start + i] === b[prev + i]) i++;
+      if (i === len) {
+        this.lastKeyStart[k] = start;
+        this.tokEnd = start + len;
+        return this.lastKey[k] as string;
+      }
+    }
+    const end = this.scanName(start, true);
+    if (end === start) throw new LineSyntaxError(start, "missing field key: expected field=value");
+    const key = this.name(this.names, start, end, "field key");
+    if (end >= n || b[end] !== EQ) {
+      throw new LineSyntaxError(end, `missing field value for field ${q(key)}: expected '=' after the key`);
+    }
+    // Positions fill in order, so these arrays never get holes.
+    this.lastKeyStart[k] = start;
+    this.lastKeyLen[k] = end - start;
+    this.lastKey[k] = key;
+    this.tokEnd = end;
+    return key;
   }
 
   /**
@@ -550,11 +632,11 @@ class Parser {
 
   /** The decoded name for the bytes just scanned, from the cache or decoded and validated once. */
   private name(cache: BytesCache<string>, start: number, end: number, kind: NameKind): string {
-    const hit = cache.get(this.body, start, end, this.tokHash);
+    const hit = cache.get(start, end, this.tokHash);
     if (hit !== undefined) return hit;
     const hash = this.tokHash;
     const str = this.decodeName(start, end, kind);
-    cache.put(this.body, start, end, hash, str);
+    cache.put(start, end, hash, str);
     return str;
   }
 
