@@ -155,12 +155,12 @@ const errors: [name: string, query: string, message: string][] = [
   [
     "nothing selected",
     "SELECT",
-    "error parsing query: found EOF, expected identifier, string, number, bool at line 1, char 7",
+    "error parsing query: found EOF, expected identifier, string, number, bool at line 1, char 8",
   ],
   [
     "missing source",
     "SELECT v FROM",
-    "error parsing query: found EOF, expected identifier, regex at line 1, char 14",
+    "error parsing query: found EOF, expected identifier, regex at line 1, char 15",
   ],
   [
     "unknown statement",
@@ -175,7 +175,7 @@ const errors: [name: string, query: string, message: string][] = [
   [
     "second line position",
     "SELECT v\nFROM m WHERE",
-    "error parsing query: found EOF, expected identifier, string, number, bool at line 2, char 13",
+    "error parsing query: found EOF, expected identifier, string, number, bool at line 2, char 14",
   ],
   [
     "unterminated string",

@@ -91,7 +91,12 @@ class Parser {
 
   private fail(token: Token, expected: readonly string[]): never {
     const { line, char } = this.lexer.position(token.pos);
-    throw ParseError.found(token.raw, expected, line, char);
+    throw ParseError.found(
+      token.raw,
+      expected,
+      line,
+      char + (token.kind === "EOF" ? eofShift(this.lexer.text) : 0),
+    );
   }
 
   private isKeyword(token: Token, ...words: string[]): boolean {
@@ -586,4 +591,14 @@ class Parser {
       if (t.kind !== "COMMA") this.fail(t, [",", ")"]);
     }
   }
+}
+
+/**
+ * InfluxDB's scanner reads past the end once more after a word, a `,`, a `~` or a call's `(` before it
+ * reports EOF, so its EOF errors point one character further there (measured against InfluxDB 1.6).
+ */
+function eofShift(text: string): number {
+  const t = text.trimEnd();
+  if (t.length !== text.length) return 0;
+  return /(?:[A-Za-z0-9_"]|[,~]|[A-Za-z0-9_]\()$/.test(t) ? 1 : 0;
 }

@@ -1,17 +1,20 @@
 // Streaming aggregators: one small state per (series group, window, call). count/sum/mean/min/max/
 // first/last/spread/stddev hold O(1); median/percentile/mode/distinct keep the window's values.
 import type { Expr } from "../influxql/ast.ts";
-import type { Value } from "./condition.ts";
+import type { Row, Value } from "./condition.ts";
 import { QueryError } from "./errors.ts";
 
 export interface AggResult {
   readonly value: Value;
   /** The chosen point's time, for selectors. */
   readonly time?: bigint;
+  /** The chosen point's row, for selectors queried with other fields (`SELECT max(v), host`). */
+  readonly aux?: Row;
 }
 
 export interface Accumulator {
-  add(v: Value, t: bigint): void;
+  /** `row` is passed only when the query reads auxiliary fields from the selected point. */
+  add(v: Value, t: bigint, row?: Row): void;
   result(): AggResult;
 }
 
@@ -71,13 +74,15 @@ export function callSpec(call: Expr & { kind: "Call" }): CallSpec {
 const lt = (a: number | bigint, b: number | bigint): boolean =>
   typeof a === "bigint" && typeof b === "bigint" ? a < b : Number(a) < Number(b);
 
+function compareValues(a: Value, b: Value): number {
+  if (isNum(a) && isNum(b)) return lt(a, b) ? -1 : lt(b, a) ? 1 : 0;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 function sortValues(values: Value[]): Value[] {
-  return values.sort((a, b) => {
-    if (isNum(a) && isNum(b)) return lt(a, b) ? -1 : lt(b, a) ? 1 : 0;
-    const x = String(a);
-    const y = String(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  return values.sort(compareValues);
 }
 
 export function createAccumulator(spec: CallSpec): Accumulator {
@@ -168,8 +173,13 @@ export function createAccumulator(spec: CallSpec): Accumulator {
       const wantMax = spec.name === "max";
       let best: number | bigint | undefined;
       let bestT = 0n;
+      let bestRow: Row | undefined;
+      let bool = false;
       return {
-        add: (v, t) => {
+        add: (raw, t, row) => {
+          // Booleans order false < true; they are compared as 0 and 1 and reported back as booleans.
+          if (typeof raw === "boolean") bool = true;
+          const v = typeof raw === "boolean" ? (raw ? 1 : 0) : raw;
           if (!isNum(v)) return;
           // Ties keep the earliest point, as InfluxDB does.
           if (
@@ -179,9 +189,13 @@ export function createAccumulator(spec: CallSpec): Accumulator {
           ) {
             best = v;
             bestT = t;
+            bestRow = row;
           }
         },
-        result: () => (best === undefined ? { value: null } : { value: best, time: bestT }),
+        result: () =>
+          best === undefined
+            ? { value: null }
+            : { value: bool ? best === 1 : best, time: bestT, ...(bestRow ? { aux: bestRow } : {}) },
       };
     }
     case "first":
@@ -189,15 +203,18 @@ export function createAccumulator(spec: CallSpec): Accumulator {
       const wantLast = spec.name === "last";
       let val: Value = null;
       let tt: bigint | undefined;
+      let at: Row | undefined;
       return {
-        add: (v, t) => {
+        add: (v, t, row) => {
           if (v === null) return;
           if (tt === undefined || (wantLast ? t > tt : t < tt)) {
             val = v;
             tt = t;
+            at = row;
           }
         },
-        result: () => (tt === undefined ? { value: null } : { value: val, time: tt }),
+        result: () =>
+          tt === undefined ? { value: null } : { value: val, time: tt, ...(at ? { aux: at } : {}) },
       };
     }
     default:
@@ -208,12 +225,14 @@ export function createAccumulator(spec: CallSpec): Accumulator {
 function collecting(spec: CallSpec): Accumulator {
   const values: Value[] = [];
   const times: bigint[] = [];
+  const rows: (Row | undefined)[] = [];
   const numericOnly = spec.name === "median" || spec.name === "percentile";
   return {
-    add: (v, t) => {
+    add: (v, t, row) => {
       if (v === null || (numericOnly && !isNum(v))) return;
       values.push(v);
       times.push(t);
+      if (row) rows.push(row);
     },
     result: (): AggResult => {
       if (values.length === 0) return { value: null };
@@ -235,7 +254,8 @@ function collecting(spec: CallSpec): Accumulator {
           const i = Math.floor((idx.length * (spec.percentile ?? 0)) / 100 + 0.5) - 1;
           if (i < 0 || i >= idx.length) return { value: null };
           const at = idx[i] as number;
-          return { value: values[at] ?? null, time: times[at] as bigint };
+          const aux = rows[at];
+          return { value: values[at] ?? null, time: times[at] as bigint, ...(aux ? { aux } : {}) };
         }
         case "mode": {
           const counts = new Map<string, { v: Value; n: number }>();
@@ -258,15 +278,37 @@ function collecting(spec: CallSpec): Accumulator {
   };
 }
 
-/** distinct(): every distinct value of the window, in first-seen order. */
+/**
+ * distinct(): every distinct value of the window, ordered as InfluxDB emits them: by the time of the
+ * value's earliest point, then by value.
+ */
 export class DistinctAccumulator {
-  private readonly seen = new Map<string, Value>();
-  add(v: Value): void {
+  private readonly seen = new Map<string, { v: Value; t: bigint }>();
+  add(v: Value, t: bigint): void {
     if (v === null) return;
     const k = `${typeof v}:${String(v)}`;
-    if (!this.seen.has(k)) this.seen.set(k, v);
+    const cur = this.seen.get(k);
+    if (!cur) this.seen.set(k, { v, t });
+    else if (t < cur.t) cur.t = t;
   }
   values(): Value[] {
-    return [...this.seen.values()];
+    const all = [...this.seen.values()];
+    all.sort((a, b) => (a.t !== b.t ? (a.t < b.t ? -1 : 1) : compareValues(a.v, b.v)));
+    return all.map((e) => e.v);
   }
+}
+
+/** Functions InfluxDB 1.x only builds for numeric fields; others fail with its iterator-type message. */
+const NUMERIC_ONLY = new Set(["mean", "median", "sum", "spread", "stddev"]);
+const MIN_MAX = new Set(["min", "max"]);
+
+/** The error InfluxDB gives for e.g. mean() over a boolean field, or undefined when the type is fine. */
+export function typeError(spec: CallSpec, fieldType: string | undefined): string | undefined {
+  if (spec.distinct) return undefined;
+  // min() and max() take booleans (false < true) but not strings.
+  const bad = NUMERIC_ONLY.has(spec.name)
+    ? fieldType === "string" || fieldType === "boolean"
+    : MIN_MAX.has(spec.name) && fieldType === "string";
+  if (!bad) return undefined;
+  return `unsupported ${spec.name} iterator type: *query.${fieldType}InterruptIterator`;
 }

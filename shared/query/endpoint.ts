@@ -74,16 +74,9 @@ export function createQueryHandler(deps: QueryHandlerDeps): (request: HttpReques
     const p = params(request);
     const q = p.get("q");
     if (q === null || q.trim() === "") return json(400, '{"error":"missing required parameter \\"q\\""}');
-    const epochParam = p.get("epoch") ?? "";
-    if (epochParam !== "" && !isEpoch(epochParam)) {
-      return json(
-        400,
-        JSON.stringify({
-          error: `invalid epoch ${JSON.stringify(epochParam)}: expected ns, u, µ, ms, s, m or h`,
-        }),
-      );
-    }
-    const epoch = isEpoch(epochParam) ? epochParam : undefined;
+    const epochParam = (p.get("epoch") ?? "").trim();
+    // InfluxDB 1.x formats times as integers for any non-empty epoch, in ns when it is not a known unit.
+    const epoch = isEpoch(epochParam) ? epochParam : epochParam !== "" ? "ns" : undefined;
     const db = p.get("db") || undefined;
     const started = deps.clock.nowMs();
     let query: ReturnType<typeof parseQuery>;

@@ -22,6 +22,7 @@ import {
   createAccumulator,
   DistinctAccumulator,
   SELECTORS,
+  typeError,
 } from "./aggregate.ts";
 import {
   arith,
@@ -492,6 +493,12 @@ function collectCalls(e: Expr, out: (Expr & { kind: "Call" })[]): void {
   } else if (e.kind === "Paren") collectCalls(e.expr, out);
 }
 
+function containsCall(e: Expr): boolean {
+  const calls: (Expr & { kind: "Call" })[] = [];
+  collectCalls(e, calls);
+  return calls.length > 0;
+}
+
 function hasVarRefOutsideCalls(e: Expr): boolean {
   if (e.kind === "VarRef" || e.kind === "Wildcard") return true;
   if (e.kind === "Binary") return hasVarRefOutsideCalls(e.lhs) || hasVarRefOutsideCalls(e.rhs);
@@ -588,12 +595,21 @@ async function selectMeasurement(
   const calls: (Expr & { kind: "Call" })[] = [];
   for (const f of fields) collectCalls(f.expr, calls);
   const aggregate = calls.length > 0;
-  if (aggregate && fields.some((f) => hasVarRefOutsideCalls(f.expr))) {
+  // One selector may bring other fields and tags of the point it selects (`SELECT max(v), host`).
+  const auxMode =
+    calls.length === 1 &&
+    SELECTORS.has(calls[0]?.name ?? "") &&
+    fields.some((f) => hasVarRefOutsideCalls(f.expr));
+  if (aggregate && fields.some((f) => hasVarRefOutsideCalls(f.expr) && (!auxMode || containsCall(f.expr)))) {
     throw new QueryError("mixing aggregate and non-aggregate queries is not supported");
   }
   if (!aggregate && interval) throw new QueryError("GROUP BY requires at least one aggregate function");
   for (const c of calls) if (c.name === "now") throw new QueryError("now() is not allowed in the field list");
   const specs: CallSpec[] = calls.map(callSpec);
+  for (const spec of specs) {
+    const err = typeError(spec, m.fields.get(spec.field));
+    if (err) throw new QueryError(err);
+  }
   const distinctOnly = calls.length === 1 && calls[0]?.name === "distinct";
   if (calls.some((c) => c.name === "distinct") && !distinctOnly) {
     throw new QueryError("aggregate function distinct() cannot be combined with other functions or fields");
@@ -620,7 +636,24 @@ async function selectMeasurement(
 
   const groupIdx = groupTags.map((t) => tagNames.indexOf(t));
   const groups = new Map<string, GroupState>();
+  // Rows arrive sorted by series, so consecutive rows usually share a group: compare with the last one
+  // before building a key.
+  let lastGroup: GroupState | undefined;
   const groupOf = (row: Row): GroupState => {
+    if (lastGroup) {
+      let same = true;
+      for (let k = 0; k < groupIdx.length; k++) {
+        if ((row.tags[groupIdx[k] as number] ?? null) !== lastGroup.tags[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return lastGroup;
+    }
+    lastGroup = groupFor(row);
+    return lastGroup;
+  };
+  const groupFor = (row: Row): GroupState => {
     const vals = groupIdx.map((i) => row.tags[i] ?? null);
     const key = vals.map((v) => v ?? "").join("\u0000");
     let g = groups.get(key);
@@ -643,18 +676,40 @@ async function selectMeasurement(
     return i;
   });
 
-  // Raw mode evaluators.
+  // Raw mode evaluators (and, for a selector with other fields, evaluators over the selected row).
   const evalRaw = aggregate ? [] : fields.map((f) => compileRawExpr(f.expr, layout));
+  const evalAux = auxMode
+    ? fields.map((f) => (containsCall(f.expr) ? undefined : compileRawExpr(f.expr, layout)))
+    : undefined;
   const fieldRefs = fields.map((f) => [...referencedNames(f.expr)].some(isField));
   const rawCap = stmt.limit > 0 ? (stmt.offset + stmt.limit) * 2 + 1024 : Number.POSITIVE_INFINITY;
   let rawRows = 0;
 
+  // The window of the last aggregated row, reused while rows stay in it (saves bigint divisions).
+  let lastWinGroup: GroupState | undefined;
+  let lastWinStart = 0n;
+  let lastWinEnd = 0n;
+  let lastAccs: Accumulator[] | undefined;
   const sink = (rows: Row[]): boolean => {
     for (const row of rows) {
       if (row.time < range.min || row.time > range.max || !pred(row)) continue;
-      const g = groupOf(row);
       if (aggregate) {
-        const w = windowOf(row.time);
+        // As in InfluxDB, which iterates each field's points: a row whose aggregated fields are all
+        // null creates no window and no series.
+        let any = false;
+        for (let c = 0; c < argIdx.length; c++) {
+          const i = argIdx[c];
+          if (i !== undefined && row.values[i] !== null && row.values[i] !== undefined) any = true;
+        }
+        if (!any) continue;
+        const g = groupOf(row);
+        if (g !== lastWinGroup || row.time < lastWinStart || row.time >= lastWinEnd) {
+          lastWinGroup = g;
+          lastWinStart = windowOf(row.time);
+          lastWinEnd = interval ? lastWinStart + interval.intervalNs : MAX_TIME + 1n;
+          lastAccs = undefined;
+        }
+        const w = lastWinStart;
         if (g.distinct) {
           let d = g.distinct.get(w);
           if (!d) {
@@ -662,19 +717,22 @@ async function selectMeasurement(
             g.distinct.set(w, d);
           }
           const i = argIdx[0];
-          d.add(i === undefined ? null : (row.values[i] ?? null));
+          d.add(i === undefined ? null : (row.values[i] ?? null), row.time);
           continue;
         }
-        let accs = g.windows.get(w);
+        let accs = lastAccs ?? g.windows.get(w);
         if (!accs) {
           accs = specs.map(createAccumulator);
           g.windows.set(w, accs);
         }
+        lastAccs = accs;
+        const aux = auxMode ? row : undefined;
         for (let c = 0; c < accs.length; c++) {
           const i = argIdx[c];
-          (accs[c] as Accumulator).add(i === undefined ? null : (row.values[i] ?? null), row.time);
+          (accs[c] as Accumulator).add(i === undefined ? null : (row.values[i] ?? null), row.time, aux);
         }
       } else {
+        const g = groupOf(row);
         const values = evalRaw.map((ev) => ev(row));
         if (!values.some((v, i) => v !== null && fieldRefs[i])) continue;
         g.raw.push({ time: row.time, key: row.tags.map((t) => t ?? "").join("\u0000"), values });
@@ -691,6 +749,8 @@ async function selectMeasurement(
 
   // Emit.
   const ordered = [...groups.values()].sort((a, b) => cmpTags(a.tags, b.tags));
+  // ORDER BY time DESC walks series in descending key order too, as InfluxDB does.
+  if (stmt.order === "desc") ordered.reverse();
   const result: SeriesResult[] = [];
   let totalRows = 0;
   const selectorTime = !interval && specs.length === 1 && SELECTORS.has(specs[0]?.name ?? "");
@@ -724,6 +784,7 @@ async function selectMeasurement(
         globalMin,
         selectorTime,
         limits.maxResponseRows,
+        evalAux,
       );
     }
     if (values.length === 0) continue;
@@ -820,19 +881,28 @@ function emitWindows(
   globalMin: bigint | undefined,
   selectorTime: boolean,
   maxRows: number,
+  evalAux: readonly (((row: Row) => Value) | undefined)[] | undefined,
 ): Value[][] {
   const fill = stmt.fill ?? { kind: "null" };
   const rowFor = (accs: Accumulator[] | undefined, t: bigint): { row: Value[]; time: bigint } => {
     const results = new Map<Expr, AggResult>();
     let time = t;
+    let aux: Row | undefined;
     if (accs) {
       calls.forEach((c, i) => {
         const r = (accs[i] as Accumulator).result();
         results.set(c, r);
         if (selectorTime && r.time !== undefined) time = r.time;
+        aux = r.aux;
       });
     }
-    return { row: fields.map((f) => (accs ? postEval(f.expr, results) : null)), time };
+    const row = fields.map((f, i) => {
+      if (!accs) return null;
+      const ev = evalAux?.[i];
+      if (ev) return aux ? ev(aux) : null;
+      return postEval(f.expr, results);
+    });
+    return { row, time };
   };
   let rows: Value[][] = [];
   if (!interval) {

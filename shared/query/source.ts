@@ -146,6 +146,11 @@ export async function readFile(o: FileReadOptions): Promise<void> {
       parsers: rawInt,
       onChunk: (chunk) => {
         let arr = cols.get(chunk.columnName);
+        // The usual case: one chunk holds the column for the whole group; use it as it is.
+        if (!arr && chunk.rowStart === g.rowStart && chunk.columnData.length === n) {
+          cols.set(chunk.columnName, chunk.columnData as unknown[]);
+          return;
+        }
         if (!arr) {
           arr = new Array(n).fill(null);
           cols.set(chunk.columnName, arr);
