@@ -63,7 +63,7 @@ it("a failing run is logged and the job keeps its schedule", async () => {
         },
       },
     ],
-    { error: (_message, details) => errors.push(String(details?.message)), info: () => {} },
+    { error: (_message, details) => errors.push(String(details?.errorMessage)), info: () => {} },
   );
   runner.start();
   await reachedThird;

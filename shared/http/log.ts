@@ -7,12 +7,15 @@ export interface Log {
 
 export const silentLog: Log = { error: () => {}, info: () => {} };
 
-/** Details of an unexpected error for the log (never for a client). */
+/**
+ * Details of an unexpected error for the log (never for a client). No `message` key: Powertools' Logger
+ * reserves it and would drop the error's text.
+ */
 export function errorDetails(error: unknown): Record<string, unknown> {
   if (error instanceof Error) {
     return {
       error: error.name,
-      message: error.message,
+      errorMessage: error.message,
       stack: error.stack,
       cause: String(error.cause ?? ""),
     };
