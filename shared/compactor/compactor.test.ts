@@ -188,6 +188,18 @@ describe("merges", () => {
       { ...policy, maxInputRows: 2 },
     );
     assert.equal(manyRows[0]?.inputs.length, 2, "stops at maxInputRows");
+    const dense = { ...f("dense", 1, 10, 1n), rowCount: 500 };
+    const denseJobs = planMerges(
+      "db",
+      "m",
+      [{ path: "p/", id, files: [dense, f("x", 0, 1, 2n), f("y", 0, 1, 3n)] }],
+      policy,
+    );
+    assert.deepEqual(
+      denseJobs[0]?.inputs.map((x) => x.key),
+      ["x", "y"],
+      "a merged file holding half of maxInputRows is full, whatever its size",
+    );
   });
 
   it("merges L0 files into deduplicated files, then deletes the inputs", async () => {

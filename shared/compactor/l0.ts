@@ -1,21 +1,22 @@
 // Level-0 compaction: WAL records -> one sorted, deduplicated Parquet file per partition, then the catalog.
 // A record succeeds only when every file holding its points and the catalog entries naming them are durable.
 import type { ObjectStoreCatalog, SchemaProposal } from "../catalog/catalog.ts";
-import type { SchemaDoc } from "../catalog/model.ts";
 import type { FileEntry } from "../catalog/port.ts";
 import type { IdSource } from "../core/clock.ts";
 import { l0FileKey } from "../layout/keys.ts";
 import type { PartitionId, PartitionTemplate } from "../layout/partition.ts";
-import { partitionOf, partitionPath } from "../layout/partition.ts";
+import { dayOf, dayRangeNs, partitionOf, partitionPath } from "../layout/partition.ts";
 import { compareUtf8 } from "../lineprotocol/order.ts";
-import type { FieldType, ParseOptions, ParseResult, Point } from "../lineprotocol/types.ts";
+import type { FieldType, FieldValue, ParseOptions, ParseResult, Point } from "../lineprotocol/types.ts";
 import type { ObjectStore } from "../objectstore/port.ts";
-import type { FieldDef, MeasurementTable, Row } from "../parquet/table.ts";
+import type { FieldColumn, FieldValues } from "../parquet/columnar.ts";
+import type { FieldDef } from "../parquet/table.ts";
 import { RESERVED_COLUMNS } from "../parquet/table.ts";
-import { writeMeasurementParquet } from "../parquet/writer.ts";
+import { writeColumnarParquet } from "../parquet/writer.ts";
 import type { WalRecord } from "../wal/port.ts";
+import type { FieldSource, SortKeys } from "./columns.ts";
+import { sortDedup, summariseTagColumns } from "./columns.ts";
 import { RecordParseError } from "./errors.ts";
-import { sortAndDedup } from "./rows.ts";
 
 export interface CompactorDeps {
   readonly store: ObjectStore;
@@ -47,21 +48,26 @@ export interface CompactResult {
   readonly points: number;
 }
 
-interface PointRef {
-  readonly point: Point;
-  readonly seq: bigint;
+/** A measurement's points from one batch, with the index (into the batch, sequence order) of each one's record. */
+interface Collected {
+  points: Point[];
+  records: number[];
+}
+
+interface Delivery {
   readonly id: string;
+  readonly record: WalRecord;
 }
 
 /** Compacts a batch of WAL records. Never throws for one record's or one database's failure. */
 export async function compactRecords(
-  records: readonly { readonly id: string; readonly record: WalRecord }[],
+  records: readonly Delivery[],
   deps: CompactorDeps,
 ): Promise<CompactResult> {
   const failed: { id: string; error: Error }[] = [];
   const rejected: PointRejection[] = [];
   const files: FileEntry[] = [];
-  const byDb = new Map<string, Map<string, PointRef[]>>();
+  const byDb = new Map<string, Map<string, Collected>>();
   const idsByDb = new Map<string, Set<string>>();
   const failedIds = new Set<string>();
   let points = 0;
@@ -70,14 +76,14 @@ export async function compactRecords(
   const ordered = [...records].sort((a, b) =>
     a.record.sequence < b.record.sequence ? -1 : a.record.sequence > b.record.sequence ? 1 : 0,
   );
-  for (const { id, record } of ordered) {
+  ordered.forEach(({ id, record }, r) => {
     let parsed: ParseResult;
     try {
       parsed = deps.parse(record.body, { precision: record.precision, defaultTime: record.receivedAtNs });
     } catch (cause) {
       failed.push({ id, error: new RecordParseError(id, cause) });
       failedIds.add(id);
-      continue;
+      return;
     }
     for (const e of parsed.errors)
       rejected.push({ id, database: record.database, measurement: "", line: e.line, message: e.message });
@@ -88,20 +94,26 @@ export async function compactRecords(
       idsByDb.set(record.database, new Set());
     }
     idsByDb.get(record.database)?.add(id);
+    let last: Collected | undefined;
+    let lastName = "";
     for (const point of parsed.points) {
-      let list = measurements.get(point.measurement);
-      if (!list) {
-        list = [];
-        measurements.set(point.measurement, list);
+      if (last === undefined || point.measurement !== lastName) {
+        lastName = point.measurement;
+        last = measurements.get(lastName);
+        if (!last) {
+          last = { points: [], records: [] };
+          measurements.set(lastName, last);
+        }
       }
-      list.push({ point, seq: record.sequence, id });
-      points++;
+      last.points.push(point);
+      last.records.push(r);
     }
-  }
+    points += parsed.points.length;
+  });
 
   for (const [database, measurements] of byDb) {
     try {
-      files.push(...(await compactDatabase(database, measurements, deps, rejected)));
+      files.push(...(await compactDatabase(database, measurements, ordered, deps, rejected)));
     } catch (cause) {
       const error = cause instanceof Error ? cause : new Error(String(cause));
       for (const id of idsByDb.get(database) ?? []) {
@@ -114,42 +126,75 @@ export async function compactRecords(
   return { succeeded, failed, rejected, files, points };
 }
 
-function reject(rejected: PointRejection[], database: string, ref: PointRef, message: string): void {
-  rejected.push({ id: ref.id, database, measurement: ref.point.measurement, line: ref.point.line, message });
+/**
+ * Keeps the points for which `problem` returns undefined and rejects the others. Points of one parse share
+ * their key and type arrays, so the verdict is computed once per distinct (tagKeys, fieldKeys, fieldTypes).
+ */
+function keepPoints(
+  c: Collected,
+  problem: (p: Point) => string | undefined,
+  reject: (p: Point, record: number, message: string) => void,
+): Collected {
+  let lastTags: readonly string[] | undefined;
+  let lastFields: readonly string[] | undefined;
+  let lastTypes: readonly FieldType[] | undefined;
+  let verdict: string | undefined;
+  let kept: Collected | undefined;
+  for (let i = 0; i < c.points.length; i++) {
+    const p = c.points[i] as Point;
+    if (p.tagKeys !== lastTags || p.fieldKeys !== lastFields || p.fieldTypes !== lastTypes) {
+      lastTags = p.tagKeys;
+      lastFields = p.fieldKeys;
+      lastTypes = p.fieldTypes;
+      verdict = problem(p);
+    }
+    if (verdict === undefined) {
+      kept?.points.push(p);
+      kept?.records.push(c.records[i] as number);
+      continue;
+    }
+    reject(p, c.records[i] as number, verdict);
+    // First rejection: copy what was kept so far.
+    kept ??= { points: c.points.slice(0, i), records: c.records.slice(0, i) };
+  }
+  return kept ?? c;
 }
 
 async function compactDatabase(
   database: string,
-  measurements: Map<string, PointRef[]>,
+  measurements: Map<string, Collected>,
+  batch: readonly Delivery[],
   deps: CompactorDeps,
   rejected: PointRejection[],
 ): Promise<FileEntry[]> {
+  const reject = (p: Point, record: number, message: string) =>
+    rejected.push({
+      id: (batch[record] as Delivery).id,
+      database,
+      measurement: p.measurement,
+      line: p.line,
+      message,
+    });
   // 1. Names that cannot become columns are rejected before anything is proposed to the schema.
   const proposals = new Map<string, SchemaProposal>();
-  for (const [measurement, refs] of measurements) {
+  for (const [measurement, collected] of measurements) {
     const tagKeys = new Set<string>();
     const fields = new Map<string, FieldType>();
-    const kept: PointRef[] = [];
-    for (const ref of refs) {
-      const p = ref.point;
-      const bad =
-        p.tagKeys.find((k) => RESERVED_COLUMNS.has(k)) ??
-        p.fieldKeys.find((k) => RESERVED_COLUMNS.has(k) || p.tagKeys.includes(k));
-      if (bad !== undefined) {
-        reject(
-          rejected,
-          database,
-          ref,
-          `"${bad}" cannot be used as a tag or field key here (reserved or both)`,
-        );
-        continue;
-      }
-      kept.push(ref);
-      for (const k of p.tagKeys) tagKeys.add(k);
-      p.fieldKeys.forEach((k, i) => {
-        if (!fields.has(k)) fields.set(k, p.fieldTypes[i] as FieldType);
-      });
-    }
+    const kept = keepPoints(
+      collected,
+      (p) => {
+        const bad =
+          p.tagKeys.find((k) => RESERVED_COLUMNS.has(k)) ??
+          p.fieldKeys.find((k) => RESERVED_COLUMNS.has(k) || p.tagKeys.includes(k));
+        if (bad !== undefined) return `"${bad}" cannot be used as a tag or field key here (reserved or both)`;
+        for (const k of p.tagKeys) tagKeys.add(k);
+        p.fieldKeys.forEach((k, i) => {
+          if (!fields.has(k)) fields.set(k, p.fieldTypes[i] as FieldType);
+        });
+        return undefined;
+      },
+      reject,
+    );
     measurements.set(measurement, kept);
     proposals.set(measurement, { tagKeys, fields });
   }
@@ -158,75 +203,113 @@ async function compactDatabase(
     deps.templateFor ? deps.templateFor(database, m) : { parts: [] },
   );
   const out: FileEntry[] = [];
-  for (const [measurement, refs] of measurements) {
-    const accepted = filterBySchema(database, measurement, refs, schema, rejected);
-    if (accepted.length === 0) continue;
-    out.push(...(await compactMeasurement(database, measurement, accepted, schema, deps)));
+  for (const [measurement, collected] of measurements) {
+    const m = schema.measurements.get(measurement);
+    if (!m) continue;
+    const accepted = keepPoints(collected, (p) => schemaProblem(measurement, p, m), reject);
+    if (accepted.points.length === 0) continue;
+    out.push(...(await compactMeasurement(database, measurement, accepted, batch, m, deps)));
   }
   return out;
 }
 
-function filterBySchema(
-  database: string,
+function schemaProblem(
   measurement: string,
-  refs: readonly PointRef[],
-  schema: SchemaDoc,
-  rejected: PointRejection[],
-): PointRef[] {
-  const m = schema.measurements.get(measurement);
-  if (!m) return [];
-  const tagSet = new Set(m.tagKeys);
-  return refs.filter((ref) => {
-    const p = ref.point;
-    for (let i = 0; i < p.fieldKeys.length; i++) {
-      const k = p.fieldKeys[i] as string;
-      const fixed = m.fields.get(k);
-      if (fixed === undefined) {
-        reject(rejected, database, ref, `field "${k}" is already a tag key of measurement "${measurement}"`);
-        return false;
-      }
-      if (fixed !== p.fieldTypes[i]) {
-        reject(rejected, database, ref, `field type conflict: "${k}" is ${fixed}, got ${p.fieldTypes[i]}`);
-        return false;
-      }
-    }
-    const tag = p.tagKeys.find((k) => !tagSet.has(k));
-    if (tag !== undefined) {
-      reject(rejected, database, ref, `tag "${tag}" is already a field key of measurement "${measurement}"`);
-      return false;
-    }
-    return true;
-  });
+  p: Point,
+  m: { readonly tagKeys: readonly string[]; readonly fields: ReadonlyMap<string, FieldType> },
+): string | undefined {
+  for (let i = 0; i < p.fieldKeys.length; i++) {
+    const k = p.fieldKeys[i] as string;
+    const fixed = m.fields.get(k);
+    if (fixed === undefined) return `field "${k}" is already a tag key of measurement "${measurement}"`;
+    if (fixed !== p.fieldTypes[i]) return `field type conflict: "${k}" is ${fixed}, got ${p.fieldTypes[i]}`;
+  }
+  const tag = p.tagKeys.find((k) => !m.tagKeys.includes(k));
+  if (tag !== undefined) return `tag "${tag}" is already a field key of measurement "${measurement}"`;
+  return undefined;
+}
+
+/** A distinct series of the batch: its tag set, and the partition its points of one day go to. */
+interface SeriesInfo {
+  readonly tagKeys: readonly string[];
+  readonly tagValues: readonly string[];
+  /** Template parts of this series (they depend on tags only). */
+  readonly parts: PartitionId["parts"];
+  /** The last day seen: [dayStart, dayEnd) in ns and its group. */
+  dayStart: bigint;
+  dayEnd: bigint;
+  group: number;
+}
+
+interface Group {
+  readonly id: PartitionId;
+  /** Indices into the measurement's points. */
+  readonly points: number[];
 }
 
 async function compactMeasurement(
   database: string,
   measurement: string,
-  refs: readonly PointRef[],
-  schema: SchemaDoc,
+  collected: Collected,
+  batch: readonly Delivery[],
+  m: { readonly template: PartitionTemplate; readonly fields: ReadonlyMap<string, FieldType> },
   deps: CompactorDeps,
 ): Promise<FileEntry[]> {
-  const m = schema.measurements.get(measurement);
-  if (!m) return [];
-  const groups = new Map<string, { id: PartitionId; refs: PointRef[] }>();
-  for (const ref of refs) {
-    const p = ref.point;
-    const id = partitionOf(m.template, p.time, (tag) => {
-      const i = p.tagKeys.indexOf(tag);
-      return i < 0 ? null : (p.tagValues[i] as string);
-    });
-    const path = partitionPath(id);
-    let g = groups.get(path);
-    if (!g) {
-      g = { id, refs: [] };
-      groups.set(path, g);
+  // Series by identity of the parser's shared tag-value arrays, then by content across parses.
+  const seriesByArray = new Map<readonly string[], number>();
+  const seriesByKey = new Map<string, number>();
+  const series: SeriesInfo[] = [];
+  const seriesOfPoint = new Int32Array(collected.points.length);
+  const groups: Group[] = [];
+  const groupByPath = new Map<string, number>();
+  collected.points.forEach((p, i) => {
+    let s = seriesByArray.get(p.tagValues);
+    if (s === undefined) {
+      const key = JSON.stringify([p.tagKeys, p.tagValues]);
+      s = seriesByKey.get(key);
+      if (s === undefined) {
+        s = series.length;
+        seriesByKey.set(key, s);
+        const id = partitionOf(m.template, 0n, (tag) => {
+          const k = p.tagKeys.indexOf(tag);
+          return k < 0 ? null : (p.tagValues[k] as string);
+        });
+        series.push({
+          tagKeys: p.tagKeys,
+          tagValues: p.tagValues,
+          parts: id.parts,
+          dayStart: 1n,
+          dayEnd: 0n,
+          group: -1,
+        });
+      }
+      seriesByArray.set(p.tagValues, s);
     }
-    g.refs.push(ref);
-  }
+    seriesOfPoint[i] = s;
+    const info = series[s] as SeriesInfo;
+    if (p.time < info.dayStart || p.time >= info.dayEnd) {
+      const day = dayOf(p.time);
+      const [start, end] = dayRangeNs(day);
+      const id: PartitionId = { day, parts: info.parts };
+      const path = partitionPath(id);
+      let g = groupByPath.get(path);
+      if (g === undefined) {
+        g = groups.length;
+        groupByPath.set(path, g);
+        groups.push({ id, points: [] });
+      }
+      info.dayStart = start;
+      info.dayEnd = end;
+      info.group = g;
+    }
+    (groups[info.group] as Group).points.push(i);
+  });
+  const seqOfRecord = batch.map((d) => d.record.sequence);
   const added: { partition: PartitionId; file: FileEntry }[] = [];
-  for (const g of groups.values()) {
-    const table = toTable(g.refs, m.fields);
-    const written = writeMeasurementParquet(table, { level: 0, rowGroupRows: deps.rowGroupRows });
+  for (const g of groups) {
+    const input = groupKeys(collected, g.points, seriesOfPoint, series, seqOfRecord, m.fields);
+    const table = sortDedup(input, pointSource(collected.points, g.points, input.fields));
+    const written = writeColumnarParquet(table, { level: 0, rowGroupRows: deps.rowGroupRows });
     const key = l0FileKey(database, measurement, g.id, written.minSeq, deps.ids.next());
     const put = await deps.store.put(key, written.bytes, { contentType: "application/vnd.apache.parquet" });
     if (!put.ok) throw new Error(`unconditional put of ${key} was refused (${put.reason})`);
@@ -241,7 +324,7 @@ async function compactMeasurement(
         maxTimeNs: written.maxTimeNs,
         minSeq: written.minSeq,
         maxSeq: written.maxSeq,
-        tagValues: summariseTags(table, deps.tagValueSummaryCap ?? 64),
+        tagValues: summariseTagColumns(table, deps.tagValueSummaryCap ?? 64),
       },
     });
   }
@@ -249,47 +332,117 @@ async function compactMeasurement(
   return added.map((a) => a.file);
 }
 
-/** Rows of one partition, with the union of the points' tag keys and fields, sorted and deduplicated. */
-function toTable(refs: readonly PointRef[], types: ReadonlyMap<string, FieldType>): MeasurementTable {
+/** The sort keys of one partition's points, over the union of their tag keys and fields. */
+function groupKeys(
+  collected: Collected,
+  indices: readonly number[],
+  seriesOfPoint: Int32Array,
+  series: readonly SeriesInfo[],
+  seqOfRecord: readonly bigint[],
+  types: ReadonlyMap<string, FieldType>,
+): SortKeys {
+  const n = indices.length;
+  // Local series ids and the union of tag keys.
+  const local = new Int32Array(series.length).fill(-1);
+  const members: SeriesInfo[] = [];
+  const seriesOf = new Int32Array(n);
+  const timeNs = new BigInt64Array(n);
+  const seq = new BigInt64Array(n);
   const tagSet = new Set<string>();
   const fieldSet = new Set<string>();
-  for (const { point } of refs) {
-    for (const k of point.tagKeys) tagSet.add(k);
-    for (const k of point.fieldKeys) fieldSet.add(k);
+  let lastFieldKeys: readonly string[] | undefined;
+  for (let i = 0; i < n; i++) {
+    const pi = indices[i] as number;
+    const s = seriesOfPoint[pi] as number;
+    let l = local[s] as number;
+    if (l < 0) {
+      l = members.length;
+      local[s] = l;
+      const info = series[s] as SeriesInfo;
+      members.push(info);
+      for (const k of info.tagKeys) tagSet.add(k);
+    }
+    seriesOf[i] = l;
+    const p = collected.points[pi] as Point;
+    timeNs[i] = p.time;
+    seq[i] = seqOfRecord[collected.records[pi] as number] as bigint;
+    if (p.fieldKeys !== lastFieldKeys) {
+      lastFieldKeys = p.fieldKeys;
+      for (const k of p.fieldKeys) fieldSet.add(k);
+    }
   }
   const tagKeys = [...tagSet].sort(compareUtf8);
+  const tagIndex = new Map(tagKeys.map((k, i) => [k, i]));
+  const seriesTags = members.map((info) => {
+    const values = new Array<string | null>(tagKeys.length).fill(null);
+    info.tagKeys.forEach((k, i) => {
+      values[tagIndex.get(k) as number] = info.tagValues[i] as string;
+    });
+    return values;
+  });
   const fields: FieldDef[] = [...fieldSet].sort(compareUtf8).map((name) => ({
     name,
     type: types.get(name) as FieldType,
   }));
-  const tagIndex = new Map(tagKeys.map((k, i) => [k, i]));
-  const fieldIndex = new Map(fields.map((f, i) => [f.name, i]));
-  const rows: Row[] = refs.map(({ point, seq }) => {
-    const tags = new Array<string | null>(tagKeys.length).fill(null);
-    point.tagKeys.forEach((k, i) => {
-      tags[tagIndex.get(k) as number] = point.tagValues[i] as string;
-    });
-    const values = new Array<Row["values"][number]>(fields.length).fill(null);
-    point.fieldKeys.forEach((k, i) => {
-      values[fieldIndex.get(k) as number] = point.fieldValues[i] ?? null;
-    });
-    return { tags, timeNs: point.time, seq, values };
-  });
-  return { tagKeys, fields, rows: sortAndDedup(rows) };
+  return { tagKeys, fields, series: seriesTags, length: n, seriesOf, timeNs, seq };
 }
 
-/** Distinct tag values per key, sorted; keys with more than `cap` values are left out (= any value). */
-export function summariseTags(table: MeasurementTable, cap: number): Map<string, readonly string[]> {
-  const out = new Map<string, readonly string[]>();
-  table.tagKeys.forEach((key, t) => {
-    const values = new Set<string>();
-    for (const r of table.rows) {
-      const v = r.tags[t];
-      if (v === null || v === undefined) continue;
-      values.add(v);
-      if (values.size > cap) return;
+/**
+ * Field values read straight from the parsed points (input row r is points[indices[r]]): the sorted output
+ * columns are the only copy made. Slots (field position per key of a point) are cached per key array, which
+ * the parser shares between points.
+ */
+function pointSource(
+  points: readonly Point[],
+  indices: readonly number[],
+  fields: readonly FieldDef[],
+): FieldSource {
+  const fieldIndex = new Map(fields.map((f, i) => [f.name, i]));
+  let slotsFor: readonly string[] | undefined;
+  let slots = new Int32Array(0);
+  const slotsOf = (p: Point): Int32Array => {
+    if (p.fieldKeys !== slotsFor) {
+      slotsFor = p.fieldKeys;
+      slots = Int32Array.from(p.fieldKeys, (k) => fieldIndex.get(k) as number);
     }
-    out.set(key, [...values].sort(compareUtf8));
-  });
-  return out;
+    return slots;
+  };
+  const point = (r: number) => points[indices[r] as number] as Point;
+  const store = (column: FieldValues, i: number, v: FieldValue) => {
+    if (typeof v === "boolean") (column as Uint8Array)[i] = v ? 1 : 0;
+    else (column as unknown as FieldValue[])[i] = v;
+  };
+  return {
+    has: (f, r) => slotsOf(point(r)).includes(f),
+    copy(f, r, out, i) {
+      const p = point(r);
+      store(out.values, i, p.fieldValues[slotsOf(p).indexOf(f)] as FieldValue);
+    },
+    gather(src, out) {
+      // One array per kind so that every store below sees a single array type (a mixed site is far slower).
+      const floats = out.map((c) => (c.values instanceof Float64Array ? c.values : undefined));
+      const ints = out.map((c) => (c.values instanceof BigInt64Array ? c.values : undefined));
+      const valid = out.map((c) => c.valid as Uint8Array);
+      for (let i = 0; i < src.length; i++) {
+        const p = point(src[i] as number);
+        const slots = slotsOf(p);
+        const fv = p.fieldValues;
+        for (let k = 0; k < slots.length; k++) {
+          const f = slots[k] as number;
+          (valid[f] as Uint8Array)[i] = 1;
+          const float = floats[f];
+          if (float !== undefined) {
+            float[i] = fv[k] as number;
+            continue;
+          }
+          const int = ints[f];
+          if (int !== undefined) {
+            int[i] = fv[k] as bigint;
+            continue;
+          }
+          store((out[f] as FieldColumn).values, i, fv[k] as FieldValue);
+        }
+      }
+    },
+  };
 }

@@ -1,19 +1,22 @@
-// Merge execution: read a job's inputs, k-way-equivalent sort + dedup, write merged files, make them
-// catalog-visible in the same commit that drops the inputs, and only then delete the inputs.
+// Merge execution: read a job's inputs into typed columns, sort + dedup through an index permutation, write
+// merged files, make them catalog-visible in the same commit that drops the inputs, then delete the inputs.
 import type { ObjectStoreCatalog } from "../catalog/catalog.ts";
 import type { FileEntry } from "../catalog/port.ts";
 import type { Clock, IdSource } from "../core/clock.ts";
 import { measurementPrefix, mergedFileKey, parseDataFileKey } from "../layout/keys.ts";
 import { compareUtf8 } from "../lineprotocol/order.ts";
 import type { ObjectStore } from "../objectstore/port.ts";
-import { readMeasurementParquet } from "../parquet/reader.ts";
-import type { FieldDef, MeasurementTable, Row } from "../parquet/table.ts";
-import { writeMeasurementParquet } from "../parquet/writer.ts";
+import type { ColumnarTable, FieldColumn, FieldValues } from "../parquet/columnar.ts";
+import { allocFieldValues, sameSeries } from "../parquet/columnar.ts";
+import type { FileMetadata } from "../parquet/reader.ts";
+import { readColumnarParquet, readFileMetadata } from "../parquet/reader.ts";
+import type { FieldDef } from "../parquet/table.ts";
+import { writeColumnarParquetStreaming } from "../parquet/writer.ts";
+import type { SeriesColumns } from "./columns.ts";
+import { sortDedupColumns, splitColumnarAtSeries, summariseTagColumns } from "./columns.ts";
 import { CompactionError } from "./errors.ts";
-import { summariseTags } from "./l0.ts";
 import type { MergeJob, MergePolicy } from "./plan.ts";
 import { DEFAULT_MERGE_POLICY, planMerges } from "./plan.ts";
-import { compareRows, dedupSorted, remapRows, splitAtSeries } from "./rows.ts";
 
 export interface MergeDeps {
   readonly store: ObjectStore;
@@ -39,37 +42,23 @@ export type MergeOutcome =
   | { readonly status: "lost-race"; readonly missing: readonly string[] };
 
 export async function executeMerge(job: MergeJob, deps: MergeDeps): Promise<MergeOutcome> {
-  // 1. Read every input. A missing one means a concurrent merge already replaced it.
-  const tables: MeasurementTable[] = [];
+  // 1. Fetch every input (compressed). A missing one means a concurrent merge already replaced it.
+  const inputs: { bytes: Uint8Array; meta: FileMetadata }[] = [];
   for (const f of job.inputs) {
     const bytes = await deps.store.get(f.key);
     if (bytes === undefined) return { status: "lost-race", missing: [f.key] };
-    tables.push(await readMeasurementParquet(bytes));
+    inputs.push({ bytes, meta: readFileMetadata(bytes) });
   }
-  // 2. Union schema, sort (stable: inputs are in sequence order), dedup.
-  const tagKeys = [...new Set(tables.flatMap((t) => t.tagKeys))].sort(compareUtf8);
-  const fieldTypes = new Map<string, FieldDef>();
-  for (const t of tables)
-    for (const f of t.fields) {
-      const seen = fieldTypes.get(f.name);
-      if (seen && seen.type !== f.type)
-        throw new CompactionError(`field "${f.name}" is ${seen.type} in one input and ${f.type} in another`);
-      fieldTypes.set(f.name, f);
-    }
-  const fields = [...fieldTypes.values()].sort((a, b) => compareUtf8(a.name, b.name));
-  const all: Row[] = [];
-  for (const t of tables) for (const r of remapRows(t, tagKeys, fields)) all.push(r);
-  all.sort(compareRows);
-  const rows = dedupSorted(all);
+  // 2. Decode, sort and dedup; only the merged columns outlive this call.
+  const merged = mergeInputs(inputs);
   // 3. Write outputs (invisible until the catalog commit).
   const outputs: { file: FileEntry }[] = [];
   const written: string[] = [];
   let committed = false;
   try {
-    for (const part of splitAtSeries(rows, job.maxOutputs)) {
-      if (part.length === 0) continue;
-      const table = { tagKeys, fields, rows: part };
-      const w = writeMeasurementParquet(table, { level: 1, rowGroupRows: deps.rowGroupRows });
+    for (const table of splitColumnarAtSeries(merged, job.maxOutputs)) {
+      if (table.length === 0) continue;
+      const w = await writeColumnarParquetStreaming(table, { level: 1, rowGroupRows: deps.rowGroupRows });
       const key = mergedFileKey(
         job.database,
         job.measurement,
@@ -91,7 +80,7 @@ export async function executeMerge(job: MergeJob, deps: MergeDeps): Promise<Merg
           maxTimeNs: w.maxTimeNs,
           minSeq: w.minSeq,
           maxSeq: w.maxSeq,
-          tagValues: summariseTags(table, deps.tagValueSummaryCap ?? 64),
+          tagValues: summariseTagColumns(table, deps.tagValueSummaryCap ?? 64),
         },
       });
     }
@@ -200,4 +189,117 @@ export async function collectOrphans(
     .map((o) => o.key);
   if (orphans.length > 0) await deps.store.delete(orphans);
   return orphans;
+}
+
+/**
+ * Union schema, then each input decoded in turn (its compressed bytes dropped once decoded) into shared
+ * columns, then one sort + dedup by index permutation.
+ */
+function mergeInputs(inputs: { bytes: Uint8Array; meta: FileMetadata }[]): ColumnarTable {
+  const tagKeys = [...new Set(inputs.flatMap((t) => t.meta.tagKeys))].sort(compareUtf8);
+  const fieldTypes = new Map<string, FieldDef>();
+  for (const t of inputs)
+    for (const f of t.meta.fields) {
+      const seen = fieldTypes.get(f.name);
+      if (seen && seen.type !== f.type)
+        throw new CompactionError(`field "${f.name}" is ${seen.type} in one input and ${f.type} in another`);
+      fieldTypes.set(f.name, f);
+    }
+  const fields = [...fieldTypes.values()].sort((a, b) => compareUtf8(a.name, b.name));
+  const builder = new MergeInput(
+    tagKeys,
+    fields,
+    inputs.reduce((n, t) => n + t.meta.rowCount, 0),
+  );
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i] as (typeof inputs)[number];
+    builder.append(readColumnarParquet(input.bytes));
+    inputs[i] = { bytes: new Uint8Array(0), meta: input.meta };
+  }
+  return sortDedupColumns(builder.finish());
+}
+
+/** Accumulates decoded inputs over the union schema, giving each distinct tag-value tuple one series id. */
+class MergeInput {
+  private readonly series: (string | null)[][] = [];
+  private readonly seriesIds = new Map<string, number>();
+  private readonly seriesOf: Int32Array;
+  private readonly timeNs: BigInt64Array;
+  private readonly seq: BigInt64Array;
+  private readonly values: FieldColumn[];
+  private length = 0;
+
+  constructor(
+    private readonly tagKeys: readonly string[],
+    private readonly fields: readonly FieldDef[],
+    capacity: number,
+  ) {
+    this.seriesOf = new Int32Array(capacity);
+    this.timeNs = new BigInt64Array(capacity);
+    this.seq = new BigInt64Array(capacity);
+    this.values = fields.map((f) => ({
+      values: allocFieldValues(f.type, capacity),
+      valid: new Uint8Array(capacity),
+    }));
+  }
+
+  append(t: ColumnarTable): void {
+    const n = t.length;
+    const at = this.length;
+    if (at + n > this.timeNs.length)
+      throw new CompactionError(`merge inputs hold more rows than their metadata's ${this.timeNs.length}`);
+    this.timeNs.set(t.timeNs, at);
+    this.seq.set(t.seq, at);
+    // Series: look up a tuple only where the (sorted) input changes series.
+    const position = this.tagKeys.map((k) => t.tagKeys.indexOf(k));
+    let id = -1;
+    for (let i = 0; i < n; i++) {
+      if (i === 0 || !sameSeries(t.tags, i - 1, i)) {
+        const values = position.map((p) => {
+          if (p < 0) return null;
+          const c = t.tags[p] as ColumnarTable["tags"][number];
+          const k = c.indices[i] as number;
+          return k < 0 ? null : (c.dictionary[k] as string);
+        });
+        const key = JSON.stringify(values);
+        const known = this.seriesIds.get(key);
+        if (known === undefined) {
+          id = this.series.length;
+          this.seriesIds.set(key, id);
+          this.series.push(values);
+        } else id = known;
+      }
+      this.seriesOf[at + i] = id;
+    }
+    this.fields.forEach((f, i) => {
+      const to = this.values[i] as FieldColumn;
+      const p = t.fields.findIndex((g) => g.name === f.name);
+      if (p < 0) return; // valid stays 0: the input has no such field
+      const from = t.values[p] as FieldColumn;
+      if (Array.isArray(from.values)) {
+        const dst = to.values as (string | null)[];
+        for (let j = 0; j < n; j++) dst[at + j] = (from.values[j] as string | null) ?? null;
+      } else (to.values as Exclude<FieldValues, unknown[]>).set(from.values as never, at);
+      if (from.valid === null) (to.valid as Uint8Array).fill(1, at, at + n);
+      else (to.valid as Uint8Array).set(from.valid, at);
+    });
+    this.length += n;
+  }
+
+  finish(): SeriesColumns {
+    const n = this.length;
+    return {
+      tagKeys: this.tagKeys,
+      fields: this.fields,
+      series: this.series,
+      length: n,
+      seriesOf: this.seriesOf.subarray(0, n),
+      timeNs: this.timeNs.subarray(0, n),
+      seq: this.seq.subarray(0, n),
+      values: this.values.map((c) => ({
+        values: Array.isArray(c.values) ? c.values.slice(0, n) : c.values.subarray(0, n),
+        valid: (c.valid as Uint8Array).subarray(0, n),
+      })),
+    };
+  }
 }

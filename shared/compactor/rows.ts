@@ -1,4 +1,5 @@
-// Ordering and last-write-wins deduplication of rows: pure functions shared by L0 compaction and merges.
+// Ordering and last-write-wins deduplication of rows: the series order (compareTags) used everywhere, and
+// the row-form reference of the dedup rule that the columnar implementation (columns.ts) is tested against.
 import { compareUtf8 } from "../lineprotocol/order.ts";
 import type { FieldValue } from "../lineprotocol/types.ts";
 import type { FieldDef, MeasurementTable, Row } from "../parquet/table.ts";

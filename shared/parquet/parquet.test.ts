@@ -5,10 +5,16 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { mergedFileKey } from "../layout/keys.ts";
-import { readFileMetadata, readMeasurementParquet } from "./reader.ts";
+import { columnarFromRows, rowsFromColumnar, sliceColumnar } from "./columnar.ts";
+import { readCalls, readColumnarParquet, readFileMetadata, readMeasurementParquet } from "./reader.ts";
 import type { MeasurementTable, Row } from "./table.ts";
 import { tsbsTable } from "./tsbs.ts";
-import { alignedRowGroupRows, writeMeasurementParquet } from "./writer.ts";
+import {
+  alignedRowGroupRows,
+  writeColumnarParquet,
+  writeColumnarParquetStreaming,
+  writeMeasurementParquet,
+} from "./writer.ts";
 
 const rows: Row[] = [
   {
@@ -63,6 +69,95 @@ describe("Parquet writer and reader", () => {
     assert.equal(meta.level, 1);
     assert.equal(meta.rowCount, 4);
     assert.equal(meta.maxTimeNs, 9_223_372_036_854_775_806n);
+  });
+
+  it("round-trips every type, null and exact value through columns (parquet-wasm reader)", () => {
+    const out = writeColumnarParquet(columnarFromRows(table), { level: 0 });
+    const back = readColumnarParquet(out.bytes);
+    assert.deepEqual(back.tagKeys, table.tagKeys);
+    assert.deepEqual(back.fields, table.fields);
+    assert.deepEqual(rowsFromColumnar(back), rows);
+    assert.equal(back.meta.level, 0);
+  });
+
+  it("reads columns across row groups, calls and Arrow batches with one dictionary per column", () => {
+    const t = tsbsTable({ hosts: 30, pointsPerHost: 3000, form: "float" });
+    const bytes = writeMeasurementParquet(t, { level: 1, rowGroupRows: 20_000 }).bytes;
+    assert.deepEqual(readFileMetadata(bytes).rowGroupRows, [18_000, 18_000, 18_000, 18_000, 18_000]);
+    for (const rowsPerCall of [1, 40_000, 1_000_000]) {
+      const back = readColumnarParquet(bytes, rowsPerCall);
+      assert.equal(back.length, t.rows.length);
+      assert.equal(back.tags[2]?.dictionary.length, 30, "hostname");
+      assert.deepEqual(rowsFromColumnar(back), t.rows);
+    }
+  });
+
+  it("reads plain (not dictionary) strings and booleans from files written without an Arrow schema", async () => {
+    const { parquetWriteBuffer } = await import("hyparquet-writer");
+    const meta: Record<string, string> = {
+      "sediment.format_version": "1",
+      "sediment.min_time_ns": "1",
+      "sediment.max_time_ns": "3",
+      "sediment.row_count": "3",
+      "sediment.min_seq": "1",
+      "sediment.max_seq": "1",
+      "sediment.level": "1",
+      "sediment.tags": JSON.stringify(["host"]),
+      "sediment.fields": JSON.stringify({ ok: "boolean", note: "string" }),
+    };
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: "time_ns", data: BigInt64Array.from([1n, 2n, 3n]), type: "INT64" },
+          { name: "_seq", data: BigInt64Array.from([1n, 1n, 1n]), type: "INT64" },
+          { name: "host", data: ["a", null, "é"], type: "STRING" },
+          { name: "ok", data: [true, null, false], type: "BOOLEAN" },
+          { name: "note", data: [null, "x", "x"], type: "STRING" },
+        ],
+        kvMetadata: Object.entries(meta).map(([key, value]) => ({ key, value })),
+      }),
+    );
+    assert.deepEqual(rowsFromColumnar(readColumnarParquet(bytes)), [
+      { tags: ["a"], timeNs: 1n, seq: 1n, values: [true, null] },
+      { tags: [null], timeNs: 2n, seq: 1n, values: [null, "x"] },
+      { tags: ["é"], timeNs: 3n, seq: 1n, values: [false, "x"] },
+    ]);
+  });
+
+  it("groups consecutive row groups into reads of bounded rows", () => {
+    assert.deepEqual(readCalls([5, 5, 5, 20, 1], 10), [[0, 1], [2], [3], [4]]);
+    assert.deepEqual(readCalls([], 10), []);
+  });
+
+  it("the streaming writer gives the same rows, metadata and row groups in batches", async () => {
+    const { parquetMetadata } = await import("hyparquet");
+    const t = tsbsTable({ hosts: 7, pointsPerHost: 30, form: "integer" });
+    const whole = writeMeasurementParquet(t, { level: 1, rowGroupRows: 60 });
+    const streamed = await writeColumnarParquetStreaming(
+      columnarFromRows(t),
+      { level: 1, rowGroupRows: 60 },
+      17,
+    );
+    assert.deepEqual({ ...streamed, bytes: undefined }, { ...whole, bytes: undefined });
+    assert.deepEqual((await readMeasurementParquet(streamed.bytes)).rows, t.rows);
+    assert.deepEqual(readFileMetadata(streamed.bytes), readFileMetadata(whole.bytes));
+    const groups = (b: Uint8Array) =>
+      parquetMetadata(b.slice().buffer).row_groups.map((g) => Number(g.num_rows));
+    assert.deepEqual(groups(streamed.bytes), groups(whole.bytes));
+    const oneGroupPerBatch = await writeColumnarParquetStreaming(columnarFromRows(t), {
+      level: 1,
+      rowGroupRows: 60,
+    });
+    assert.equal(oneGroupPerBatch.bytes.length, whole.bytes.length, "batches of one row group cost nothing");
+    const mixed = await writeColumnarParquetStreaming(columnarFromRows(table), { level: 0 }, 3);
+    assert.deepEqual((await readMeasurementParquet(mixed.bytes)).rows, rows);
+  });
+
+  it("slices keep only the dictionary values the slice uses", () => {
+    const c = columnarFromRows(table);
+    const part = sliceColumnar(c, 2, 4);
+    assert.deepEqual(part.tags[1]?.dictionary, ["😀 h2", "h3"]);
+    assert.deepEqual(rowsFromColumnar(part), rows.slice(2, 4));
   });
 
   it("refuses reserved and duplicate column names", () => {

@@ -1,6 +1,7 @@
-// Writes one measurement's sorted rows as Parquet (parquet-wasm, from Arrow columns built without per-value
-// builders): dictionary tags, delta-encoded times, zstd, min/max statistics, contract key-value metadata.
+// Writes one measurement's sorted columns as Parquet (parquet-wasm, from Arrow data built straight from typed
+// arrays and dictionary indices): dictionary tags, delta-encoded times, zstd, page statistics, contract metadata.
 import {
+  AsyncByteQueue,
   Bool,
   Dictionary,
   Field,
@@ -10,18 +11,20 @@ import {
   makeData,
   makeVector,
   RecordBatch,
+  RecordBatchStreamWriter,
   Schema,
   Struct,
   Table,
   TimestampMicrosecond,
-  tableToIPC,
   Uint64,
   Utf8,
 } from "apache-arrow";
 import * as pw from "parquet-wasm";
-import type { FieldType, FieldValue } from "../lineprotocol/types.ts";
+import type { FieldType } from "../lineprotocol/types.ts";
+import type { ColumnarTable, FieldColumn, TagColumn } from "./columnar.ts";
+import { columnarFromRows, sameSeries, sliceColumnar } from "./columnar.ts";
 import { ParquetFormatError } from "./errors.ts";
-import type { MeasurementTable } from "./table.ts";
+import type { MeasurementTable, Row } from "./table.ts";
 import { FORMAT_VERSION, META, RESERVED_COLUMNS } from "./table.ts";
 
 export interface WriteOptions {
@@ -47,14 +50,16 @@ export interface WrittenFile {
 export const DEFAULT_ROW_GROUP_ROWS = 100_000;
 const utf8 = new TextEncoder();
 
-function validity(n: number, isNull: (i: number) => boolean): { bitmap: Uint8Array; nulls: number } {
+/** An Arrow validity bitmap from one byte per row (1 = present); null when every row is present. */
+function bitmapOf(valid: Uint8Array | null, n: number): { bitmap: Uint8Array | null; nulls: number } {
+  if (valid === null) return { bitmap: null, nulls: 0 };
   const bitmap = new Uint8Array((n + 7) >> 3);
   let nulls = 0;
   for (let i = 0; i < n; i++) {
-    if (isNull(i)) nulls++;
+    if (valid[i] === 0) nulls++;
     else bitmap[i >> 3] = (bitmap[i >> 3] as number) | (1 << (i & 7));
   }
-  return { bitmap, nulls };
+  return { bitmap: nulls > 0 ? bitmap : null, nulls };
 }
 
 function utf8Data(values: readonly string[]) {
@@ -70,81 +75,86 @@ function utf8Data(values: readonly string[]) {
   return makeData({ type: new Utf8(), length: values.length, valueOffsets: offsets, data });
 }
 
-/** A dictionary-encoded string column built from indices directly (no per-value Arrow builder). */
-function dictionaryColumn(n: number, get: (i: number) => string | null) {
-  const index = new Map<string, number>();
-  const dict: string[] = [];
-  const indices = new Int32Array(n);
-  const { bitmap, nulls } = validity(n, (i) => get(i) === null);
-  for (let i = 0; i < n; i++) {
-    const v = get(i);
-    if (v === null) continue;
-    let k = index.get(v);
-    if (k === undefined) {
-      k = dict.length;
-      index.set(v, k);
-      dict.push(v);
+/** A dictionary-encoded string column straight from dictionary indices (-1 = null). */
+function dictionaryData(column: TagColumn, n: number) {
+  let nulls = 0;
+  for (let i = 0; i < n; i++) if ((column.indices[i] as number) < 0) nulls++;
+  let indices = column.indices;
+  let nullBitmap: Uint8Array | null = null;
+  if (nulls > 0) {
+    indices = new Int32Array(n);
+    nullBitmap = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) {
+      const k = column.indices[i] as number;
+      if (k < 0) continue;
+      indices[i] = k;
+      nullBitmap[i >> 3] = (nullBitmap[i >> 3] as number) | (1 << (i & 7));
     }
-    indices[i] = k;
   }
-  const type = new Dictionary(new Utf8(), new Int32());
   return makeData({
-    type,
+    type: new Dictionary(new Utf8(), new Int32()),
     length: n,
     nullCount: nulls,
-    nullBitmap: nulls > 0 ? bitmap : null,
+    nullBitmap,
     data: indices,
-    dictionary: makeVector(utf8Data(dict)),
+    dictionary: makeVector(utf8Data(column.dictionary)),
   });
 }
 
-function fieldColumn(type: FieldType, n: number, get: (i: number) => FieldValue | null) {
-  const { bitmap, nulls } = validity(n, (i) => get(i) === null);
-  const nullBitmap = nulls > 0 ? bitmap : null;
+/** A string field: dictionary-encoded like the tags (indices built here). */
+function stringFieldData(values: readonly (string | null)[], valid: Uint8Array | null, n: number) {
+  const index = new Map<string, number>();
+  const dictionary: string[] = [];
+  const indices = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if ((valid !== null && valid[i] === 0) || v === null || v === undefined) {
+      indices[i] = -1;
+      continue;
+    }
+    let k = index.get(v);
+    if (k === undefined) {
+      k = dictionary.length;
+      index.set(v, k);
+      dictionary.push(v);
+    }
+    indices[i] = k;
+  }
+  return dictionaryData({ dictionary, indices }, n);
+}
+
+function fieldData(type: FieldType, column: FieldColumn, n: number) {
+  if (type === "string") return stringFieldData(column.values as (string | null)[], column.valid, n);
+  const { bitmap: nullBitmap, nulls } = bitmapOf(column.valid, n);
+  const base = { length: n, nullCount: nulls, nullBitmap };
   switch (type) {
-    case "float": {
-      const data = new Float64Array(n);
-      for (let i = 0; i < n; i++) data[i] = (get(i) as number | null) ?? 0;
-      return makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap, data });
-    }
-    case "integer": {
-      const data = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) data[i] = (get(i) as bigint | null) ?? 0n;
-      return makeData({ type: new Int64(), length: n, nullCount: nulls, nullBitmap, data });
-    }
-    case "unsigned": {
-      const data = new BigUint64Array(n);
-      for (let i = 0; i < n; i++) data[i] = (get(i) as bigint | null) ?? 0n;
-      return makeData({ type: new Uint64(), length: n, nullCount: nulls, nullBitmap, data });
-    }
+    case "float":
+      return makeData({ type: new Float64(), ...base, data: column.values as Float64Array });
+    case "integer":
+      return makeData({ type: new Int64(), ...base, data: column.values as BigInt64Array });
+    case "unsigned":
+      return makeData({ type: new Uint64(), ...base, data: column.values as BigUint64Array });
     case "boolean": {
+      const bytes = column.values as Uint8Array;
       const data = new Uint8Array((n + 7) >> 3);
       for (let i = 0; i < n; i++)
-        if (get(i) === true) data[i >> 3] = (data[i >> 3] as number) | (1 << (i & 7));
-      return makeData({ type: new Bool(), length: n, nullCount: nulls, nullBitmap, data });
+        if (bytes[i] === 1) data[i >> 3] = (data[i >> 3] as number) | (1 << (i & 7));
+      return makeData({ type: new Bool(), ...base, data });
     }
-    case "string":
-      return dictionaryColumn(n, (i) => get(i) as string | null);
   }
 }
 
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a < 0n && q * b !== a ? q - 1n : q;
-}
+const US_FLOOR_OFFSET = 1000n;
 
 /** Builds the Arrow table of the contract's columns: time, time_ns, _seq, tags..., fields... */
-export function toArrow(table: MeasurementTable): Table {
-  const rows = table.rows;
-  const n = rows.length;
+export function columnarToArrow(table: ColumnarTable): Table {
+  const n = table.length;
+  const timeNs = table.timeNs.length === n ? table.timeNs : table.timeNs.subarray(0, n);
   const timeUs = new BigInt64Array(n);
-  const timeNs = new BigInt64Array(n);
-  const seq = new BigInt64Array(n);
   for (let i = 0; i < n; i++) {
-    const r = rows[i] as (typeof rows)[number];
-    timeNs[i] = r.timeNs;
-    timeUs[i] = floorDiv(r.timeNs, 1000n);
-    seq[i] = r.seq;
+    const t = timeNs[i] as bigint;
+    // Floor division (BigInt division truncates toward zero).
+    timeUs[i] = t >= 0n ? t / US_FLOOR_OFFSET : -((-t + 999n) / US_FLOOR_OFFSET);
   }
   const fields: Field[] = [
     new Field("time", new TimestampMicrosecond("UTC"), false),
@@ -154,20 +164,20 @@ export function toArrow(table: MeasurementTable): Table {
   const children = [
     makeData({ type: new TimestampMicrosecond("UTC"), length: n, nullCount: 0, data: timeUs }),
     makeData({ type: new Int64(), length: n, nullCount: 0, data: timeNs }),
-    makeData({ type: new Int64(), length: n, nullCount: 0, data: seq }),
+    makeData({ type: new Int64(), length: n, nullCount: 0, data: table.seq.subarray(0, n) }),
   ];
   const names = new Set<string>(RESERVED_COLUMNS);
   table.tagKeys.forEach((key, t) => {
     if (names.has(key)) throw new ParquetFormatError(`duplicate or reserved column name "${key}"`);
     names.add(key);
-    const data = dictionaryColumn(n, (i) => (rows[i] as (typeof rows)[number]).tags[t] ?? null);
+    const data = dictionaryData(table.tags[t] as TagColumn, n);
     fields.push(new Field(key, data.type, true));
     children.push(data as never);
   });
   table.fields.forEach((def, f) => {
     if (names.has(def.name)) throw new ParquetFormatError(`duplicate or reserved column name "${def.name}"`);
     names.add(def.name);
-    const data = fieldColumn(def.type, n, (i) => (rows[i] as (typeof rows)[number]).values[f] ?? null);
+    const data = fieldData(def.type, table.values[f] as FieldColumn, n);
     fields.push(new Field(def.name, data.type, true));
     children.push(data as never);
   });
@@ -176,10 +186,9 @@ export function toArrow(table: MeasurementTable): Table {
   return new Table(schema, [new RecordBatch(schema, struct)]);
 }
 
-function sameTags(a: readonly (string | null)[], b: readonly (string | null)[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** The Arrow table of a row-form measurement table (see columnarToArrow). */
+export function toArrow(table: MeasurementTable): Table {
+  return columnarToArrow(columnarFromRows(table));
 }
 
 /**
@@ -188,11 +197,22 @@ function sameTags(a: readonly (string | null)[], b: readonly (string | null)[]):
  * row group's tag statistics name whole series. Otherwise the target is used as is.
  */
 export function alignedRowGroupRows(rows: MeasurementTable["rows"], target: number): number {
+  return alignedRuns(rows.length, target, (i, j) =>
+    sameTagValues((rows[i] as Row).tags, (rows[j] as Row).tags),
+  );
+}
+
+function sameTagValues(a: readonly (string | null)[], b: readonly (string | null)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function alignedRuns(n: number, target: number, same: (i: number, j: number) => boolean): number {
   let runLength = 0;
   let current = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as MeasurementTable["rows"][number];
-    if (i > 0 && !sameTags((rows[i - 1] as MeasurementTable["rows"][number]).tags, row.tags)) {
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && !same(i - 1, i)) {
       if (runLength === 0) runLength = current;
       else if (current !== runLength) return target;
       current = 0;
@@ -203,36 +223,145 @@ export function alignedRowGroupRows(rows: MeasurementTable["rows"], target: numb
   return Math.floor(target / runLength) * runLength;
 }
 
+/** Collects the IPC writer's chunks synchronously (the writer accepts only this queue type as a sink). */
+class ChunkSink extends AsyncByteQueue {
+  readonly chunks: Uint8Array[] = [];
+  override write(value: ArrayBufferView): void {
+    this.chunks.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  }
+}
+
+/** IPC streams up to this size are joined into one reused buffer; larger ones get their own. */
+const SCRATCH_MAX_BYTES = 64 * 1024 * 1024;
+let scratch = new Uint8Array(0);
+
+/**
+ * The table as an Arrow IPC stream, valid only until the next call: parquet-wasm copies it into its own
+ * memory at once. Reusing one buffer avoids touching fresh pages for every file, which costs more here
+ * than the copy itself (first writes to new memory measured ~3.5 ms/MB, later ones ~0.1).
+ */
+function arrowStream(table: Table): Uint8Array {
+  const sink = new ChunkSink();
+  const writer = new RecordBatchStreamWriter();
+  writer.reset(sink as never);
+  writer.write(table);
+  writer.finish();
+  let total = 0;
+  for (const c of sink.chunks) total += c.byteLength;
+  let out = scratch;
+  if (total > scratch.length) {
+    if (total > SCRATCH_MAX_BYTES) out = new Uint8Array(total);
+    else {
+      scratch = new Uint8Array(Math.min(SCRATCH_MAX_BYTES, Math.max(total, scratch.length * 2)));
+      out = scratch;
+    }
+  }
+  let offset = 0;
+  for (const c of sink.chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out.subarray(0, total);
+}
+
 /** Encodes a sorted, deduplicated measurement table as one Parquet file (see ARCHITECTURE.md). */
 export function writeMeasurementParquet(table: MeasurementTable, options: WriteOptions): WrittenFile {
-  const rows = table.rows;
-  if (rows.length === 0) throw new ParquetFormatError("refusing to write a Parquet file with no rows");
-  let minTimeNs = (rows[0] as (typeof rows)[number]).timeNs;
+  if (table.rows.length === 0) throw new ParquetFormatError("refusing to write a Parquet file with no rows");
+  return writeColumnarParquet(columnarFromRows(table), options);
+}
+
+/** Encodes sorted, deduplicated columns as one Parquet file (see ARCHITECTURE.md). */
+export function writeColumnarParquet(table: ColumnarTable, options: WriteOptions): WrittenFile {
+  const { summary, props } = prepare(table, options);
+  const wasmTable = pw.Table.fromIPCStream(arrowStream(columnarToArrow(table)));
+  return { bytes: pw.writeParquet(wasmTable, props), ...summary };
+}
+
+/**
+ * writeColumnarParquet for large tables: hands the writer one Arrow batch at a time (by default one row
+ * group: then the file is byte-for-byte the same size as writeColumnarParquet's; smaller batches cost
+ * ~0.4% on TSBS integers), so only one batch, not the whole table, is ever copied into IPC form and into
+ * WebAssembly memory. Same metadata and row groups.
+ */
+export async function writeColumnarParquetStreaming(
+  table: ColumnarTable,
+  options: WriteOptions,
+  rowsPerBatch?: number,
+): Promise<WrittenFile> {
+  const { summary, props, rowGroupRows } = prepare(table, options);
+  const batchRows = rowsPerBatch ?? rowGroupRows;
+  let start = 0;
+  const batches = new ReadableStream<pw.RecordBatch>({
+    pull(controller) {
+      if (start >= table.length) {
+        controller.close();
+        return;
+      }
+      const end = Math.min(table.length, start + batchRows);
+      const wasmTable = pw.Table.fromIPCStream(
+        arrowStream(columnarToArrow(sliceColumnar(table, start, end))),
+      );
+      start = end;
+      const batch = wasmTable.recordBatch(0);
+      wasmTable.free();
+      if (batch === undefined) throw new ParquetFormatError("Arrow conversion produced no record batch");
+      controller.enqueue(batch);
+    },
+  });
+  const out = await pw.transformParquetStream(batches, props);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of out as unknown as AsyncIterable<Uint8Array>) {
+    chunks.push(chunk);
+    total += chunk.byteLength;
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  return { bytes, ...summary };
+}
+
+/** The file's summary (for metadata and the catalog) and the writer properties. */
+function prepare(
+  table: ColumnarTable,
+  options: WriteOptions,
+): { summary: Omit<WrittenFile, "bytes">; props: pw.WriterProperties; rowGroupRows: number } {
+  const n = table.length;
+  if (n === 0) throw new ParquetFormatError("refusing to write a Parquet file with no rows");
+  let minTimeNs = table.timeNs[0] as bigint;
   let maxTimeNs = minTimeNs;
-  let minSeq = (rows[0] as (typeof rows)[number]).seq;
+  let minSeq = table.seq[0] as bigint;
   let maxSeq = minSeq;
-  for (const r of rows) {
-    if (r.timeNs < minTimeNs) minTimeNs = r.timeNs;
-    if (r.timeNs > maxTimeNs) maxTimeNs = r.timeNs;
-    if (r.seq < minSeq) minSeq = r.seq;
-    if (r.seq > maxSeq) maxSeq = r.seq;
+  for (let i = 1; i < n; i++) {
+    const t = table.timeNs[i] as bigint;
+    const s = table.seq[i] as bigint;
+    if (t < minTimeNs) minTimeNs = t;
+    if (t > maxTimeNs) maxTimeNs = t;
+    if (s < minSeq) minSeq = s;
+    if (s > maxSeq) maxSeq = s;
   }
   const metadata = new Map<string, string>([
     [META.formatVersion, FORMAT_VERSION],
     [META.minTimeNs, minTimeNs.toString()],
     [META.maxTimeNs, maxTimeNs.toString()],
-    [META.rowCount, String(rows.length)],
+    [META.rowCount, String(n)],
     [META.minSeq, minSeq.toString()],
     [META.maxSeq, maxSeq.toString()],
     [META.level, String(options.level)],
     [META.tags, JSON.stringify(table.tagKeys)],
     [META.fields, JSON.stringify(Object.fromEntries(table.fields.map((f) => [f.name, f.type])))],
   ]);
+  const rowGroupRows = alignedRuns(n, options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS, (i, j) =>
+    sameSeries(table.tags, i, j),
+  );
   let props = new pw.WriterPropertiesBuilder()
     .setCompression(pw.Compression.ZSTD)
     .setDictionaryEnabled(true)
     .setStatisticsEnabled(pw.EnabledStatistics.Page)
-    .setMaxRowGroupSize(alignedRowGroupRows(rows, options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS))
+    .setMaxRowGroupSize(rowGroupRows)
     .setKeyValueMetadata(metadata);
   for (const col of ["time", "time_ns", "_seq"]) {
     props = props
@@ -255,8 +384,9 @@ export function writeMeasurementParquet(table: MeasurementTable, options: WriteO
           .setColumnEncoding(f.name, pw.Encoding.BYTE_STREAM_SPLIT);
     }
   }
-  const arrow = toArrow(table);
-  const wasmTable = pw.Table.fromIPCStream(tableToIPC(arrow, "stream"));
-  const bytes = pw.writeParquet(wasmTable, props.build());
-  return { bytes, rowCount: rows.length, minTimeNs, maxTimeNs, minSeq, maxSeq };
+  return {
+    summary: { rowCount: n, minTimeNs, maxTimeNs, minSeq, maxSeq },
+    props: props.build(),
+    rowGroupRows,
+  };
 }
