@@ -137,8 +137,8 @@ export function sortDedupColumns(input: SeriesColumns): ColumnarTable {
 
 /**
  * Sorts and deduplicates with the rule of rows.ts dedupSorted: for one (series, time) each field takes the
- * non-null value of the row with the highest sequence (ties: the later input row); one output row per
- * sequence that still wins a field, holding only the fields it wins.
+ * non-null value of the row with the highest sequence (ties: the later input row); exactly one output row
+ * per key, carrying the highest sequence among the rows that won a field.
  */
 export function sortDedup(input: SortKeys, source: FieldSource): ColumnarTable {
   const perm = sortPermutation(input);
@@ -168,24 +168,23 @@ export function sortDedup(input: SortKeys, source: FieldSource): ColumnarTable {
         const r = perm[k] as number;
         for (let f = 0; f < width; f++) if (source.has(f, r)) winner[f] = r;
       }
-      const seqs = new Map<bigint, Int32Array>();
+      // One row per key: each field from its winner; time, tags and `_seq` from the newest winner.
+      const row = new Int32Array(width);
+      let newest = perm[j - 1] as number;
+      let newestSeq: bigint | undefined;
       for (let f = 0; f < width; f++) {
         const w = winner[f] as number;
+        row[f] = w;
         if (w < 0) continue;
         const s = input.seq[w] as bigint;
-        let row = seqs.get(s);
-        if (row === undefined) {
-          row = new Int32Array(width).fill(-1);
-          seqs.set(s, row);
+        if (newestSeq === undefined || s > newestSeq) {
+          newestSeq = s;
+          newest = w;
         }
-        row[f] = w;
       }
-      for (const s of [...seqs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const row = seqs.get(s) as Int32Array;
-        src[m] = row.find((r) => r >= 0) as number;
-        combined.set(m, row);
-        m++;
-      }
+      src[m] = newest;
+      combined.set(m, row);
+      m++;
     }
     i = j;
   }

@@ -7,7 +7,7 @@ export interface MergePolicy {
   readonly targetFileBytes: number;
   /** Merged files below this size are merged again with new L0 files. Default targetFileBytes / 2. */
   readonly smallFileBytes: number;
-  /** Minimum number of input files for a job. Default 2. */
+  /** Inputs a job gathers before the size caps may stop it (a lone level-0 file still gets a job). Default 2. */
   readonly minInputFiles: number;
   /** Cap on the input bytes of one job. Default 512 MiB. */
   readonly maxInputBytes: number;
@@ -74,7 +74,9 @@ export function planMerges(
       bytes += f.sizeBytes;
       rows += f.rowCount;
     }
-    if (inputs.length < policy.minInputFiles) continue;
+    // A lone level-0 file is promoted (rewritten as a merged file) all the same: Athena reads only merged
+    // files, so a point must not stay in `_l0/` because no second file reached its partition.
+    if (inputs.length < policy.minInputFiles && !inputs.some((f) => f.level === 0)) continue;
     jobs.push({
       database,
       measurement,

@@ -30,10 +30,9 @@ export function compareRows(a: Row, b: Row): number {
 /**
  * Deduplicates rows sorted by compareRows. For one (series, time) key each field takes the non-null value of
  * the row with the highest sequence (equal sequences: the later row, i.e. the later line of one write).
- * The result keeps one row per sequence that still wins at least one field, holding only the fields it
- * wins: a row combining fields of several writes would carry one `_seq` for all of them and let a late
- * write with an intermediate sequence be hidden (or hide) wrongly. Writes that set whole rows - the common
- * case - therefore leave exactly one row per key.
+ * The result has exactly one row per key, so Athena and DuckDB never see a point twice; its `_seq` is the
+ * highest sequence among the writes that won a field. (A later-arriving write with a lower sequence than
+ * that row then loses every field the row holds - see ARCHITECTURE.md, "Dedup rule".)
  */
 export function dedupSorted(rows: readonly Row[]): Row[] {
   const out: Row[] = [];
@@ -61,23 +60,17 @@ function combine(rows: readonly Row[], start: number, end: number, out: Row[]): 
     const values = (rows[r] as Row).values;
     for (let f = 0; f < width; f++) if ((values[f] ?? null) !== null) winner[f] = r;
   }
-  // One output row per winning sequence.
-  const bySeq = new Map<bigint, (FieldValue | null)[]>();
+  const values = new Array<FieldValue | null>(width).fill(null);
+  let seq: bigint | undefined;
   for (let f = 0; f < width; f++) {
     const w = winner[f] as number;
     if (w < 0) continue;
     const row = rows[w] as Row;
-    let values = bySeq.get(row.seq);
-    if (values === undefined) {
-      values = new Array<FieldValue | null>(width).fill(null);
-      bySeq.set(row.seq, values);
-    }
     values[f] = row.values[f] ?? null;
+    if (seq === undefined || row.seq > seq) seq = row.seq;
   }
   const first = rows[start] as Row;
-  const seqs = [...bySeq.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const seq of seqs)
-    out.push({ tags: first.tags, timeNs: first.timeNs, seq, values: bySeq.get(seq) ?? [] });
+  out.push({ tags: first.tags, timeNs: first.timeNs, seq: seq ?? (rows[end - 1] as Row).seq, values });
 }
 
 /** Sorts then deduplicates (a copy; the input is not modified). */
