@@ -1,6 +1,7 @@
 // Lambda handler for the WAL queue (SQS event source with ReportBatchItemFailures): decode, compact, and
 // return the messages to retry. Configuration and AWS clients are built once per cold start.
 import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ObjectStoreCatalog } from "../shared/catalog/catalog.ts";
@@ -14,6 +15,8 @@ import { decodeWalMessage } from "../shared/wal/sqs.ts";
 
 const config: CompactorConfig = loadCompactorConfig(process.env);
 const logger = new Logger({ serviceName: "sediment-compactor" });
+// CloudWatch embedded-metric-format lines in the log: no extra API calls, no extra permissions.
+const metrics = new Metrics({ namespace: "Sediment", serviceName: "sediment-compactor" });
 const store = new S3ObjectStore({
   client: new S3Client(config.awsEndpoint ? { endpoint: config.awsEndpoint, forcePathStyle: true } : {}),
   bucket: config.bucket,
@@ -33,5 +36,13 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   return compactSqsBatch(messages, decodeWalMessage, deps, {
     error: (message, details) => logger.error(message, details),
     warn: (message, details) => logger.warn(message, details),
+    summary: (counts) => {
+      metrics.addMetric("WalRecordsCompacted", MetricUnit.Count, counts.messages - counts.failed);
+      metrics.addMetric("WalRecordsFailed", MetricUnit.Count, counts.failed);
+      metrics.addMetric("PointsCompacted", MetricUnit.Count, counts.points);
+      metrics.addMetric("PointsRejected", MetricUnit.Count, counts.rejectedPoints);
+      metrics.addMetric("FilesWritten", MetricUnit.Count, counts.files);
+      metrics.publishStoredMetrics();
+    },
   });
 }

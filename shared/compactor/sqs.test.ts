@@ -25,6 +25,7 @@ describe("compactSqsBatch", () => {
     const good = Buffer.from(encodeRecord(record("db", 1n, ["m v=1 1"]))).toString("base64");
     const badPrecision = Buffer.from(encodeRecord(record("db", 2n, ["boom v=2 2"]))).toString("base64");
     const errors: unknown[] = [];
+    const summaries: unknown[] = [];
     const out = await compactSqsBatch(
       [
         { messageId: "ok", body: good },
@@ -33,8 +34,9 @@ describe("compactSqsBatch", () => {
       ],
       decodeWalMessage,
       deps,
-      { error: (_m, d) => errors.push(d), warn: () => undefined },
+      { error: (_m, d) => errors.push(d), warn: () => undefined, summary: (c) => summaries.push(c) },
     );
+    assert.deepEqual(summaries, [{ messages: 3, failed: 2, points: 1, files: 1, rejectedPoints: 0 }]);
     assert.deepEqual(out.batchItemFailures.map((f) => f.itemIdentifier).sort(), ["garbage", "unparsable"]);
     assert.equal(errors.length, 2);
     assert.equal((await deps.catalog.partitions("db", "m", 0n, 10n))[0]?.files.length, 1);

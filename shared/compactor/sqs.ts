@@ -13,6 +13,16 @@ export interface SqsMessage {
 export interface BatchLog {
   error(message: string, details: Record<string, unknown>): void;
   warn(message: string, details: Record<string, unknown>): void;
+  /** Counts of one batch, for metrics. */
+  summary?(counts: BatchCounts): void;
+}
+
+export interface BatchCounts {
+  readonly messages: number;
+  readonly failed: number;
+  readonly points: number;
+  readonly files: number;
+  readonly rejectedPoints: number;
 }
 
 export async function compactSqsBatch(
@@ -37,6 +47,13 @@ export async function compactSqsBatch(
     log.error("WAL record not compacted; it will be retried", { messageId: f.id, error: f.error.message });
   }
   if (result.rejected.length > 0) log.warn("points rejected by the compactor", summarise(result.rejected));
+  log.summary?.({
+    messages: messages.length,
+    failed: failures.length,
+    points: result.points,
+    files: result.files.length,
+    rejectedPoints: result.rejected.length,
+  });
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
