@@ -10,7 +10,14 @@ import { parseArgs } from "node:util";
 import { DuckDBInstance, timestampValue } from "@duckdb/node-api";
 import { CPU_FIELDS } from "./tsbs.ts";
 
-const { values } = parseArgs({ options: { port: { type: "string" }, "data-dir": { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    port: { type: "string" },
+    "data-dir": { type: "string" },
+    // Accepted as the real server accepts it; the stand-in has no merge timer.
+    "merge-interval-ms": { type: "string" },
+  },
+});
 const dataDir = values["data-dir"] ?? ".";
 const lines: string[] = [];
 const instance = await DuckDBInstance.create(":memory:");
