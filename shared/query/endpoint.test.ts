@@ -30,7 +30,13 @@ function setup(extra: Partial<QueryHandlerDeps> = {}) {
   const handler = createQueryHandler({ catalog, store, clock, log: (e) => logs.push(e), ...extra });
   const add = (
     points: TestPoint[],
-    opts: { level?: number; rowGroupSize?: number; m?: MeasurementEntry } = {},
+    opts: {
+      level?: number;
+      rowGroupSize?: number;
+      pageSize?: number;
+      columnIndex?: boolean;
+      m?: MeasurementEntry;
+    } = {},
   ) => {
     const m = opts.m ?? cpu;
     return catalog.add("db", m, "2016-01-01", writeContractFile(points, m.tagKeys, m.fields, opts));
@@ -503,5 +509,30 @@ describe("I/O", () => {
     assert.equal(explain.rowGroupsRead, 1);
     assert.equal(explain.bytes, store.bytesRead);
     assert.equal(logs.at(-1)?.requests, store.rangeReads);
+  });
+
+  it("within a row group, decodes only the pages the page index says may match", async () => {
+    const { add, query } = setup();
+    const points: TestPoint[] = [];
+    for (let h = 0; h < 20; h++) {
+      for (let m = 0n; m < 24n * 60n; m += 2n) {
+        points.push({
+          time: T0 + m * MIN,
+          tags: { host: `host_${String(h).padStart(2, "0")}`, region: "eu" },
+          fields: { usage: Number(m % 97n), n: m },
+        });
+      }
+    }
+    add(points, { rowGroupSize: points.length, pageSize: 2048, columnIndex: true });
+    const r = await query(
+      "SELECT sum(usage), count(usage) FROM cpu WHERE host = 'host_07' AND time >= '2016-01-01T10:00:00Z' AND time < '2016-01-01T11:00:00Z'",
+      { explain: "true" },
+    );
+    let sum = 0;
+    for (let m = 600; m < 660; m += 2) sum += m % 97;
+    assert.deepEqual(series(r)[0].values[0].slice(1), [sum, 30]);
+    const explain = JSON.parse(r.headers["x-sediment-explain"] ?? "{}");
+    assert.equal(explain.rowGroupsRead, 1);
+    assert.ok(explain.rowsScanned < points.length / 5, `scanned ${explain.rowsScanned} of ${points.length}`);
   });
 });

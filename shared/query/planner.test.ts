@@ -6,9 +6,11 @@ import type { SelectStatement } from "../influxql/ast.ts";
 import { parseStatement } from "../influxql/parser.ts";
 import { timeRange } from "./condition.ts";
 import {
+  choosePageRanges,
   chooseRowGroups,
   literalAlternatives,
   overlapClusters,
+  type PageStats,
   type PruneInput,
   planFiles,
 } from "./planner.ts";
@@ -169,5 +171,44 @@ describe("overlapClusters", () => {
       clusters.map((c) => c.map((i) => i.n)),
       [["y"], ["x", "z", "w"], ["v"]],
     );
+  });
+});
+
+describe("choosePageRanges", () => {
+  const t = (h: number): bigint => day0 + BigInt(h) * 3_600_000_000_000n;
+  // Three pages of hostname (rows 0-9, 10-19, 20-29) and two of time_ns (rows 0-14, 15-29).
+  const pages = new Map<string, PageStats>([
+    [
+      "host",
+      {
+        firstRows: [0, 10, 20],
+        mins: ["a", "c", "e"],
+        maxs: ["b", "d", "f"],
+        nullPages: [false, false, false],
+      },
+    ],
+    ["time_ns", { firstRows: [0, 15], mins: [t(0), t(10)], maxs: [t(9), t(20)], nullPages: [false, false] }],
+  ]);
+  const ranges = (where: string): [number, number][] => choosePageRanges(30, pages, input(where));
+  it("keeps only the page whose min/max hold the host", () =>
+    assert.deepEqual(ranges("host = 'c'"), [[10, 20]]));
+  it("keeps pages for either host under OR, joining neighbours", () =>
+    assert.deepEqual(ranges("host = 'a' OR host = 'd'"), [[0, 20]]));
+  it("cuts at time pages too", () => assert.deepEqual(ranges(`host = 'c' AND time >= ${t(12)}`), [[15, 20]]));
+  it("keeps every page when nothing prunes", () => assert.deepEqual(ranges("v > 1"), [[0, 30]]));
+  it("prunes an anchored alternation like equalities", () =>
+    assert.deepEqual(ranges("host =~ /^(a|f)$/"), [
+      [0, 10],
+      [20, 30],
+    ]));
+  it("a page of nulls only matches ''", () => {
+    const nulls = new Map<string, PageStats>([
+      [
+        "host",
+        { firstRows: [0, 10], mins: ["a", undefined], maxs: ["b", undefined], nullPages: [false, true] },
+      ],
+    ]);
+    assert.deepEqual(choosePageRanges(20, nulls, input("host = 'a'")), [[0, 10]]);
+    assert.deepEqual(choosePageRanges(20, nulls, input("host = 'x'")), []);
   });
 });

@@ -134,17 +134,30 @@ function rowGroupTagMay(rg: RowGroup, hasColumn: boolean, key: string, t: TagTes
       literals.some((value) => rowGroupTagMay(rg, hasColumn, key, { op: "=", value }))
     );
   }
-  const min = statString(stats.min_value ?? stats.min);
-  const max = statString(stats.max_value ?? stats.max);
+  return boundsTagMay(
+    statString(stats.min_value ?? stats.min),
+    statString(stats.max_value ?? stats.max),
+    stats.is_max_value_exact === true,
+    t.value,
+  );
+}
+
+/** May a value equal to `value` lie within [min, max] of a row group or page? */
+function boundsTagMay(
+  min: string | undefined,
+  max: string | undefined,
+  exactMax: boolean,
+  value: string,
+): boolean {
   if (min === undefined || max === undefined) return true;
   // Statistics order by UTF-8 bytes; JS compares UTF-16 units. They agree except for astral characters
   // vs U+E000..U+FFFF, so do not prune on such values.
-  if (NON_BMP_ORDER.test(t.value) || NON_BMP_ORDER.test(min) || NON_BMP_ORDER.test(max)) return true;
-  if (t.value < min) return false;
-  if (t.value <= max) return true;
+  if (NON_BMP_ORDER.test(value) || NON_BMP_ORDER.test(min) || NON_BMP_ORDER.test(max)) return true;
+  if (value < min) return false;
+  if (value <= max) return true;
   // A writer may truncate a long max (hyparquet-writer: 16 bytes) without rounding it up: then any
   // value starting with it may be in the group. Exact or short maxima are taken at their word.
-  return stats.is_max_value_exact !== true && encoder.encode(max).length >= 16 && t.value.startsWith(max);
+  return !exactMax && encoder.encode(max).length >= 16 && value.startsWith(max);
 }
 
 const NON_BMP_ORDER = /[\ud800-\uffff]/;
@@ -217,5 +230,92 @@ export function overlapClusters<T extends { minTimeNs: bigint; maxTimeNs: bigint
     }
   }
   if (current.length) out.push(current);
+  return out;
+}
+
+/** One column's page index within a row group: first row, min and max, all-null flag of each page. */
+export interface PageStats {
+  readonly firstRows: readonly number[];
+  readonly mins: readonly unknown[];
+  readonly maxs: readonly unknown[];
+  readonly nullPages: readonly boolean[];
+}
+
+/**
+ * Row ranges (relative to the row group, end exclusive) of the pages that may hold a matching row,
+ * from the page index of the time column and the condition's tag columns. Segments are cut at every
+ * page boundary of any of those columns; a segment is dropped when its pages prove no row matches.
+ */
+export function choosePageRanges(
+  rows: number,
+  pages: ReadonlyMap<string, PageStats>,
+  input: PruneInput,
+): [number, number][] {
+  const cuts = new Set<number>([0, rows]);
+  for (const p of pages.values()) for (const r of p.firstRows) if (r > 0 && r < rows) cuts.add(r);
+  const bounds = [...cuts].sort((a, b) => a - b);
+  const cursor = new Map<string, number>([...pages.keys()].map((k) => [k, 0]));
+  const pageAt = (name: string, row: number): number | undefined => {
+    const p = pages.get(name);
+    if (!p) return undefined;
+    let i = cursor.get(name) ?? 0;
+    while (i + 1 < p.firstRows.length && (p.firstRows[i + 1] as number) <= row) i++;
+    cursor.set(name, i);
+    return i;
+  };
+  const out: [number, number][] = [];
+  for (let b = 0; b + 1 < bounds.length; b++) {
+    const start = bounds[b] as number;
+    const end = bounds[b + 1] as number;
+    let minTime = input.range.min;
+    let maxTime = input.range.max;
+    const ns = pageAt("time_ns", start);
+    const us = ns === undefined ? pageAt("time", start) : undefined;
+    const tp = ns !== undefined ? pages.get("time_ns") : us !== undefined ? pages.get("time") : undefined;
+    const ti = ns ?? us;
+    if (tp && ti !== undefined && !tp.nullPages[ti]) {
+      const scale = ns !== undefined ? 1n : 1000n;
+      const lo = statBigint(tp.mins[ti] as MinMaxType, scale);
+      const hi = statBigint(tp.maxs[ti] as MinMaxType, scale);
+      if (lo !== undefined && hi !== undefined) {
+        minTime = lo;
+        maxTime = scale === 1n ? hi : hi + 999n;
+      }
+    }
+    const ok = test(input, {
+      minTime,
+      maxTime,
+      tagMay: (key, t) => {
+        const i = pageAt(key, start);
+        const p = pages.get(key);
+        if (i === undefined || !p) return true;
+        if (p.nullPages[i]) return passes("", t);
+        if (t.op !== "=") {
+          const literals = literalAlternatives(t.re);
+          return (
+            literals === undefined ||
+            literals.some((v) =>
+              boundsTagMay(
+                statString(p.mins[i] as MinMaxType),
+                statString(p.maxs[i] as MinMaxType),
+                false,
+                v,
+              ),
+            )
+          );
+        }
+        return boundsTagMay(
+          statString(p.mins[i] as MinMaxType),
+          statString(p.maxs[i] as MinMaxType),
+          false,
+          t.value,
+        );
+      },
+    });
+    if (!ok) continue;
+    const last = out[out.length - 1];
+    if (last && last[1] === start) last[1] = end;
+    else out.push([start, end]);
+  }
   return out;
 }

@@ -1,13 +1,28 @@
 // Reads points for the engine: chosen row groups and columns of Parquet files (hyparquet over ranged
 // ObjectStore reads, with a per-file range cache) and, in local mode, the WAL tail's pending records.
-import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetRead } from "hyparquet";
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetRead,
+  readColumnIndex,
+  readOffsetIndex,
+} from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import type { FileEntry } from "../catalog/port.ts";
 import type { ParseOptions, ParseResult } from "../lineprotocol/types.ts";
 import type { ObjectStore } from "../objectstore/port.ts";
 import type { WalRecord } from "../wal/port.ts";
-import type { Row, Value } from "./condition.ts";
-import { chooseRowGroups, columnsToRead, type PruneInput } from "./planner.ts";
+import { mayMatch, type PruneSummary, passes, prunableTags, type Row, type Value } from "./condition.ts";
+import {
+  choosePageRanges,
+  chooseRowGroups,
+  columnsToRead,
+  type PageStats,
+  type PruneInput,
+  type RowGroupChoice,
+} from "./planner.ts";
+import { MAX_TIME, MIN_TIME } from "./time.ts";
 
 /** What was considered vs read, for logs and `explain=true`. */
 export interface IoStats {
@@ -132,22 +147,33 @@ export async function readFile(o: FileReadOptions): Promise<void> {
   if (!hasNs) columns = ["time", ...columns];
   const timeName = hasNs ? "time_ns" : "time";
   const defaultSeq = o.file.maxSeq;
+  const tagTest = rowTagTest(o.prune, tagNames);
+  const pageIndex = await loadPageIndex(buffer, metadata, groups, columns, pageColumns(o.prune, columns));
   for (const g of groups) {
-    // Columnar decode: hyparquet hands over each column's pages; rows are built once, here.
-    const n = g.rowEnd - g.rowStart;
+    const ranges = pageIndex
+      ? choosePageRanges(g.rowEnd - g.rowStart, pageIndex.get(g.index) ?? new Map(), o.prune)
+      : [[0, g.rowEnd - g.rowStart] as [number, number]];
+    for (const [from, to] of ranges) await readRange(g.rowStart + from, g.rowStart + to);
+  }
+
+  async function readRange(rowStart: number, rowEnd: number): Promise<void> {
+    // Columnar decode: hyparquet hands over each column's pages (with the offset index, only those
+    // overlapping the range); rows are built once, here, and only for rows that may match.
+    const n = rowEnd - rowStart;
     const cols = new Map<string, unknown[]>();
     await parquetRead({
       file: buffer,
-      metadata,
+      metadata: metadata as FileMetaData,
       columns,
-      rowStart: g.rowStart,
-      rowEnd: g.rowEnd,
+      rowStart,
+      rowEnd,
+      useOffsetIndex: true,
       compressors,
       parsers: rawInt,
       onChunk: (chunk) => {
         let arr = cols.get(chunk.columnName);
-        // The usual case: one chunk holds the column for the whole group; use it as it is.
-        if (!arr && chunk.rowStart === g.rowStart && chunk.columnData.length === n) {
+        // The usual case: one chunk holds the column for the whole range; use it as it is.
+        if (!arr && chunk.rowStart === rowStart && chunk.columnData.length === n) {
           cols.set(chunk.columnName, chunk.columnData as unknown[]);
           return;
         }
@@ -156,7 +182,7 @@ export async function readFile(o: FileReadOptions): Promise<void> {
           cols.set(chunk.columnName, arr);
         }
         const data = chunk.columnData;
-        const off = chunk.rowStart - g.rowStart;
+        const off = chunk.rowStart - rowStart;
         const from = Math.max(0, -off);
         const to = Math.min(data.length, n - off);
         for (let i = from; i < to; i++) arr[off + i] = data[i];
@@ -167,20 +193,142 @@ export async function readFile(o: FileReadOptions): Promise<void> {
     const seqs = cols.get("_seq");
     const tagCols = tagNames.map((t) => cols.get(t));
     const fieldCols = fieldNames.map((f) => cols.get(f));
-    const out: Row[] = new Array(n);
+    const out: Row[] = [];
+    const { min, max } = o.prune.range;
     for (let r = 0; r < n; r++) {
       const t = times[r];
       const time = typeof t === "bigint" ? (hasNs ? t : t * 1000n) : BigInt(Number(t ?? 0));
+      // Rows that cannot match are dropped before a Row is built; the engine still applies the full
+      // predicate to the rest. Time and tags are equal across duplicates, so this is safe before dedup.
+      if (time < min || time > max) continue;
+      if (tagTest && !tagTest(tagCols, r)) continue;
       const tags: (string | null)[] = new Array(tagCols.length);
       for (let i = 0; i < tagCols.length; i++)
         tags[i] = (tagCols[i]?.[r] as string | null | undefined) ?? null;
       const values: Value[] = new Array(fieldCols.length);
       for (let i = 0; i < fieldCols.length; i++) values[i] = (fieldCols[i]?.[r] as Value | undefined) ?? null;
       const s = seqs?.[r];
-      out[r] = { time, tags, values, seq: typeof s === "bigint" ? s : defaultSeq };
+      out.push({ time, tags, values, seq: typeof s === "bigint" ? s : defaultSeq });
     }
     o.onRows(out);
   }
+}
+
+/** Columns whose page index can narrow the rows read: the time column and the condition's `=`/`=~` tags. */
+function pageColumns(prune: PruneInput, columns: readonly string[]): string[] {
+  const tags = prunableTags(prune.condition, prune.isTag);
+  return columns.filter((c) => c === "time_ns" || c === "time" || tags.has(c));
+}
+
+/**
+ * Page statistics of `tested` columns per chosen row group, or undefined when the file has no page
+ * index for them. One ranged read covers the column and offset indexes of every column read, so the
+ * offset indexes hyparquet then asks for are served from memory.
+ */
+async function loadPageIndex(
+  buffer: AsyncBuffer,
+  metadata: FileMetaData,
+  groups: readonly RowGroupChoice[],
+  columns: readonly string[],
+  tested: readonly string[],
+): Promise<Map<number, Map<string, PageStats>> | undefined> {
+  const indexed = groups.some((g) =>
+    metadata.row_groups[g.index]?.columns.some(
+      (c) => c.column_index_length && tested.includes(c.meta_data?.path_in_schema[0] ?? ""),
+    ),
+  );
+  if (!indexed) return undefined;
+  const read = new Set(columns);
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  for (const g of groups) {
+    for (const c of metadata.row_groups[g.index]?.columns ?? []) {
+      if (!read.has(c.meta_data?.path_in_schema[0] ?? "")) continue;
+      for (const [off, len] of [
+        [c.column_index_offset, c.column_index_length],
+        [c.offset_index_offset, c.offset_index_length],
+      ] as const) {
+        if (off === undefined || len === undefined) continue;
+        lo = Math.min(lo, Number(off));
+        hi = Math.max(hi, Number(off) + len);
+      }
+    }
+  }
+  if (!(lo < hi)) return undefined;
+  const region = await buffer.slice(lo, hi);
+  const schema = new Map(metadata.schema.map((e) => [e.name, e]));
+  const out = new Map<number, Map<string, PageStats>>();
+  for (const g of groups) {
+    const pages = new Map<string, PageStats>();
+    for (const c of metadata.row_groups[g.index]?.columns ?? []) {
+      const name = c.meta_data?.path_in_schema[0] ?? "";
+      const element = schema.get(name);
+      if (!tested.includes(name) || !element) continue;
+      const ci = c.column_index_offset;
+      const oi = c.offset_index_offset;
+      if (ci === undefined || oi === undefined || !c.column_index_length || !c.offset_index_length) continue;
+      const index = readColumnIndex(
+        { view: new DataView(region, Number(ci) - lo, c.column_index_length), offset: 0 },
+        element,
+        rawInt,
+      );
+      const offsets = readOffsetIndex({
+        view: new DataView(region, Number(oi) - lo, c.offset_index_length),
+        offset: 0,
+      });
+      pages.set(name, {
+        firstRows: offsets.page_locations.map((p) => Number(p.first_row_index)),
+        mins: index.min_values,
+        maxs: index.max_values,
+        nullPages: index.null_pages,
+      });
+    }
+    out.set(g.index, pages);
+  }
+  return out;
+}
+
+/**
+ * A conservative per-row test of the condition's `=` / `=~` tag comparisons over decoded tag columns:
+ * false only when the row's tag values cannot satisfy the condition. Rows arrive sorted by series, so
+ * the verdict is kept while the tested values repeat. Undefined when the condition tests no tag.
+ */
+export function rowTagTest(
+  prune: PruneInput,
+  tagNames: readonly string[],
+): ((tagCols: readonly (unknown[] | undefined)[], r: number) => boolean) | undefined {
+  const tested = [...prunableTags(prune.condition, prune.isTag)];
+  if (tested.length === 0) return undefined;
+  const idx = tested.map((t) => tagNames.indexOf(t));
+  const pos = new Map(tested.map((t, i) => [t, i]));
+  const current: (string | null)[] = new Array(tested.length).fill(null);
+  const summary: PruneSummary = {
+    minTime: MIN_TIME,
+    maxTime: MAX_TIME,
+    tagMay: (key, t) => {
+      const i = pos.get(key);
+      if (i === undefined || (idx[i] as number) < 0) return true;
+      return passes(current[i] ?? "", t);
+    },
+  };
+  let primed = false;
+  let verdict = true;
+  return (tagCols, r) => {
+    let same = primed;
+    for (let i = 0; i < idx.length; i++) {
+      const j = idx[i] as number;
+      const v = j < 0 ? null : ((tagCols[j]?.[r] as string | null | undefined) ?? null);
+      if (v !== current[i]) {
+        current[i] = v;
+        same = false;
+      }
+    }
+    if (!same) {
+      verdict = mayMatch(prune.condition, summary, prune.isTag, prune.nowNs);
+      primed = true;
+    }
+    return verdict;
+  };
 }
 
 /** A small LRU of parsed Parquet footers. */

@@ -71,7 +71,14 @@ export function writeContractFile(
   points: readonly TestPoint[],
   tagKeys: readonly string[],
   fields: ReadonlyMap<string, FieldType>,
-  options: { rowGroupSize?: number; level?: number; statisticsTruncateLength?: number } = {},
+  options: {
+    rowGroupSize?: number;
+    level?: number;
+    statisticsTruncateLength?: number;
+    /** Target page size in bytes and a column index, to exercise page-level pruning. */
+    pageSize?: number;
+    columnIndex?: boolean;
+  } = {},
 ): WrittenFile {
   const sk = (p: TestPoint): string =>
     tagKeys.map((k) => (p.tags[k] === undefined ? "\u0000" : `\u0001${p.tags[k]}`)).join("\u0002");
@@ -118,10 +125,11 @@ export function writeContractFile(
     ...fieldNames.map((f) => ({ name: f, data: rows.map((r) => r.fields[f] ?? null) })),
   ];
   const buffer = parquetWriteBuffer({
-    columnData,
+    columnData: options.columnIndex ? columnData.map((c) => ({ ...c, columnIndex: true })) : columnData,
     schema,
     rowGroupSize: options.rowGroupSize ?? 10_000,
     statisticsTruncateLength: options.statisticsTruncateLength ?? Number.POSITIVE_INFINITY,
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
   });
   const tagValues = new Map<string, string[]>();
   for (const k of tagKeys) {
