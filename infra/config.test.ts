@@ -54,6 +54,8 @@ describe("parseConfig", () => {
     ],
     ["a batch above SQS's 10,000", { batchSize: 10_001 }, "batchSize"],
     ["a retention CloudWatch does not offer", { logRetentionDays: 10 }, "logRetentionDays"],
+    // Claim checks must outlive the 14-day queue and DLQ retention, or a backlogged record loses its body.
+    ["claim checks expiring before the queue's messages", { claimExpiryDays: 7 }, "claimExpiryDays"],
     [
       "caching with query-string credentials",
       { queryStringAuth: true, authorizerCacheSeconds: 60 },

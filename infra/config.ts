@@ -78,7 +78,7 @@ export interface SedimentConfig {
 export const DEFAULTS: SedimentConfig = {
   databases: [],
   retentionDays: undefined,
-  claimExpiryDays: 7,
+  claimExpiryDays: 15,
   kms: false,
   retainData: true,
   tokensParameterName: "/sediment/tokens",
@@ -334,7 +334,7 @@ export function parseConfig(input: unknown): SedimentConfig {
   const config: SedimentConfig = {
     databases: parseDatabases(raw.databases),
     retentionDays,
-    claimExpiryDays: int(raw, "claimExpiryDays", d.claimExpiryDays, 1, 365),
+    claimExpiryDays: int(raw, "claimExpiryDays", d.claimExpiryDays, 15, 365),
     kms: bool(raw, "kms", d.kms),
     retainData: bool(raw, "retainData", d.retainData),
     tokensParameterName: str(

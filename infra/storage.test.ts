@@ -51,7 +51,7 @@ describe("Storage (SSE-S3, retention on)", () => {
             Status: "Enabled",
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
           },
-          { Id: "expire-wal-claims", Status: "Enabled", Prefix: "wal/claims/", ExpirationInDays: 7 },
+          { Id: "expire-wal-claims", Status: "Enabled", Prefix: "wal/claims/", ExpirationInDays: 15 },
           {
             Id: "data-retention",
             Status: "Enabled",
@@ -71,7 +71,7 @@ describe("Storage (SSE-S3, retention on)", () => {
 
 describe("Storage (KMS, no retention, not retained)", () => {
   const { retentionDays: _, ...rest } = TEST_CONFIG;
-  const template = synthesize({ ...rest, kms: true, retainData: false, claimExpiryDays: 3 });
+  const template = synthesize({ ...rest, kms: true, retainData: false, claimExpiryDays: 20 });
 
   it("encrypts with a rotating customer-managed key and an S3 bucket key", () => {
     template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
@@ -92,7 +92,7 @@ describe("Storage (KMS, no retention, not retained)", () => {
       LifecycleConfiguration: {
         Rules: [
           Match.objectLike({ Id: "abort-incomplete-multipart" }),
-          Match.objectLike({ Id: "expire-wal-claims", ExpirationInDays: 3 }),
+          Match.objectLike({ Id: "expire-wal-claims", ExpirationInDays: 20 }),
         ],
       },
     });

@@ -2,6 +2,7 @@
 // accepted, plus types seen earlier in the same request. First type seen wins, as in InfluxDB.
 import type { FieldTypeMap } from "../catalog/port.ts";
 import type { FieldType, Point } from "../lineprotocol/types.ts";
+import { RESERVED_COLUMNS } from "../parquet/table.ts";
 
 export interface FieldConflict {
   readonly measurement: string;
@@ -98,6 +99,67 @@ export function checkFieldTypes(
       const field = point.fieldKeys[i] as string;
       if (!fields.has(field)) fields.set(field, point.fieldTypes[i] as FieldType);
     }
+  }
+  return { accepted, rejected };
+}
+
+/**
+ * Rejects points the storage could not hold, before they are acknowledged: a tag or field named like a
+ * storage column (`time`, `time_ns`, `_seq`), a key that is both a tag and a field of the point, or a tag
+ * key already known (catalog, this process, this request) as a field of the measurement, or a field key
+ * used as a tag earlier in the request. The compactor applies the same rules; checking here means such a
+ * point is answered 400 rather than acknowledged and dropped. (A field named like a tag known only from
+ * earlier requests is still caught only by the compactor: the writer's catalog view holds field types.)
+ */
+export function checkNames(
+  database: string,
+  points: readonly Point[],
+  catalog: FieldTypeMap,
+  memory: FieldTypeMemory,
+): { accepted: Point[]; rejected: { point: Point; message: string }[] } {
+  const requestFields = new Map<string, Set<string>>();
+  const requestTags = new Map<string, Set<string>>();
+  const accepted: Point[] = [];
+  const rejected: { point: Point; message: string }[] = [];
+  for (const point of points) {
+    const m = point.measurement;
+    const reserved =
+      point.tagKeys.find((k) => RESERVED_COLUMNS.has(k)) ??
+      point.fieldKeys.find((k) => RESERVED_COLUMNS.has(k));
+    const both = point.fieldKeys.find((k) => point.tagKeys.includes(k));
+    const tagIsField = point.tagKeys.find(
+      (k) =>
+        catalog.get(m)?.has(k) === true ||
+        memory.get(database, m, k) !== undefined ||
+        requestFields.get(m)?.has(k) === true,
+    );
+    const fieldIsTag = point.fieldKeys.find((k) => requestTags.get(m)?.has(k) === true);
+    let message: string | undefined;
+    if (reserved !== undefined)
+      message = `invalid name "${reserved}" on measurement "${m}": time, time_ns and _seq are reserved for storage columns`;
+    else if (both !== undefined)
+      message = `invalid point on measurement "${m}": "${both}" is both a tag key and a field key`;
+    else if (tagIsField !== undefined)
+      message = `tag key "${tagIsField}" on measurement "${m}" is already a field key`;
+    else if (fieldIsTag !== undefined)
+      message = `field key "${fieldIsTag}" on measurement "${m}" is already a tag key`;
+    if (message !== undefined) {
+      rejected.push({ point, message });
+      continue;
+    }
+    accepted.push(point);
+    let fields = requestFields.get(m);
+    if (fields === undefined) {
+      fields = new Set();
+      requestFields.set(m, fields);
+    }
+    for (const k of point.fieldKeys) fields.add(k);
+    let tags = requestTags.get(m);
+    if (tags === undefined) {
+      tags = new Set();
+      requestTags.set(m, tags);
+    }
+    for (const k of point.tagKeys) tags.add(k);
   }
   return { accepted, rejected };
 }

@@ -353,6 +353,38 @@ describe("write: field type conflicts", () => {
     assert.equal(text(wal.records[0]?.body ?? new Uint8Array()), "home temp=21.5 1\nhome temp=22 3");
   });
 
+  it("rejects names the storage cannot hold, so no acknowledged point is dropped later", async () => {
+    const { router, wal } = setup({
+      fieldTypes: new StaticFieldTypes({ d: types([["m", "f", "float"]]) }),
+    });
+    const res = await router(
+      request(
+        "POST",
+        "/api/v3/write_lp?db=d",
+        "m,_seq=1 g=1 1\nm,a=1 a=2 2\nm time_ns=1,g=2 3\nm,f=x g=3 4\nm,h=y g=4 5\nm h=5 6",
+      ),
+    );
+    assert.equal(res.status, 400);
+    const b = body(res) as { data: { line_number: number; error_message: string }[] };
+    assert.deepEqual(
+      b.data.map((d) => [d.line_number, d.error_message]),
+      [
+        [
+          1,
+          'invalid name "_seq" on measurement "m": time, time_ns and _seq are reserved for storage columns',
+        ],
+        [2, 'invalid point on measurement "m": "a" is both a tag key and a field key'],
+        [
+          3,
+          'invalid name "time_ns" on measurement "m": time, time_ns and _seq are reserved for storage columns',
+        ],
+        [4, 'tag key "f" on measurement "m" is already a field key'],
+        [6, 'field key "h" on measurement "m" is already a tag key'],
+      ],
+    );
+    assert.equal(text(wal.records[0]?.body ?? new Uint8Array()), "m,h=y g=4 5");
+  });
+
   it("rejects against the catalog's types", async () => {
     const { router, wal } = setup({
       fieldTypes: new StaticFieldTypes({ d: types([["home", "temp", "integer"]]) }),

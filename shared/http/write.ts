@@ -10,7 +10,7 @@ import { WalUnavailableError } from "../wal/errors.ts";
 import type { WalRecord, WalWriter } from "../wal/port.ts";
 import { type BodyLimits, decodeBody } from "./body.ts";
 import { HttpError } from "./errors.ts";
-import { checkFieldTypes, conflictMessage, FieldTypeMemory } from "./field-types.ts";
+import { checkFieldTypes, checkNames, conflictMessage, FieldTypeMemory } from "./field-types.ts";
 import { errorDetails, type Log, silentLog } from "./log.ts";
 import { type ApiFlavor, errorResponse, json, noContent } from "./responses.ts";
 import type { HttpRequest, HttpResponse } from "./types.ts";
@@ -88,10 +88,16 @@ export function createWriteHandler(deps: WriteDeps): WriteHandler {
         return unavailable(flavor, retryAfter, "the catalog is unavailable");
       }
     }
-    const { accepted, rejected } = checkFieldTypes(params.database, result.points, catalogTypes, memory);
+    const named = checkNames(params.database, result.points, catalogTypes, memory);
+    const { accepted, rejected } = checkFieldTypes(params.database, named.accepted, catalogTypes, memory);
 
     const rejections: Rejection[] = [
       ...result.errors.map((e) => ({ line: e.line, text: e.text, message: e.message })),
+      ...named.rejected.map(({ point, message }) => ({
+        line: point.line,
+        text: lineText(decoder, body, point),
+        message,
+      })),
       ...rejected.map(({ point, conflict }) => ({
         line: point.line,
         text: lineText(decoder, body, point),
