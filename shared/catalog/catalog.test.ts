@@ -139,6 +139,33 @@ describe("ObjectStoreCatalog", () => {
     assert.deepEqual(parts[0]?.files[0]?.tagValues, new Map([["host", ["a", "b"]]]));
   });
 
+  it("takes a put whose reply was lost and whose retry hit its own version as committed", async () => {
+    const inner = new MemoryObjectStore();
+    // Like the SDK retrying a timed-out PutObject: the first attempt lands, the retry sees 412.
+    const retrying: ObjectStore = Object.assign(Object.create(inner) as ObjectStore, {
+      conditionalWrites: true,
+      async put(key: string, body: Uint8Array, options?: PutOptions): Promise<PutResult> {
+        const first = await inner.put(key, body, options);
+        if (!first.ok) return first;
+        return inner.put(key, body, options);
+      },
+    });
+    const c = catalog(retrying);
+    const p = { day: "2024-01-01", parts: [] };
+    await c.commitFiles("db", "m", { add: [{ partition: p, file: file("a") }], remove: [] });
+    const merged = await c.commitFiles("db", "m", {
+      add: [{ partition: p, file: file("merged") }],
+      remove: ["a"],
+      requireRemovedPresent: true,
+    });
+    assert.deepEqual(merged, { ok: true }, "not mistaken for a lost race (which would delete the output)");
+    const parts = await c.partitions("db", "m", 0n, 2n ** 62n);
+    assert.deepEqual(
+      parts.flatMap((x) => x.files.map((f) => f.key)),
+      ["merged"],
+    );
+  });
+
   it("selects partitions by day overlap", async () => {
     const c = catalog(new MemoryObjectStore());
     const day = (d: string) => ({ day: d, parts: [] });

@@ -141,7 +141,7 @@ export class ObjectStoreCatalog implements CatalogReader, FieldTypeLookup {
           contentType: "application/json",
         },
       );
-      if (!put.ok) {
+      if (!put.ok && !(await this.isOurs(key, kind, writer))) {
         await (this.options.sleep ?? timerSleep)(backoffMs(attempt, writer));
         continue;
       }
@@ -159,6 +159,20 @@ export class ObjectStoreCatalog implements CatalogReader, FieldTypeLookup {
       return m.result;
     }
     throw new CatalogContentionError(prefix, maxAttempts);
+  }
+
+  /**
+   * A failed conditional put is not always a lost race: the SDK retries a put whose reply was lost, and the
+   * retry then fails against our own first attempt. The writer id in the stored version tells which.
+   */
+  private async isOurs(key: string, kind: CatalogKind, writer: string): Promise<boolean> {
+    const stored = await this.options.store.get(key);
+    if (stored === undefined) return false;
+    try {
+      return decodeCatalogObject(key, stored, kind).writer === writer;
+    } catch {
+      return false;
+    }
   }
 
   private async prune(prefix: string, newest: bigint): Promise<void> {
