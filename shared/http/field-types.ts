@@ -18,13 +18,15 @@ export function conflictMessage(c: FieldConflict): string {
 type Types = Map<string, Map<string, FieldType>>;
 
 /**
- * Remembers field types accepted by this process, per database. Types are committed only after the
- * WAL append succeeded, so a failed write cannot poison the cache. Bounded: past `maxFields` entries the
+ * Remembers field types accepted by this process, per database. Types are reserved before the WAL append
+ * (so two concurrent requests cannot both bind a new field to different types) and released if the append
+ * fails, so a failed write cannot poison the cache. Bounded: past `maxFields` entries the
  * cache is dropped (the catalog stays authoritative; this only catches conflicts sooner).
  */
 export class FieldTypeMemory {
   private readonly byDatabase = new Map<string, Types>();
   private size = 0;
+  private generation = 0;
 
   constructor(private readonly maxFields = 200_000) {}
 
@@ -32,12 +34,17 @@ export class FieldTypeMemory {
     return this.byDatabase.get(database)?.get(measurement)?.get(field);
   }
 
-  commit(database: string, points: readonly Point[]): void {
+  /**
+   * Binds the points' new field types at once (before the WAL append, so a concurrent request sees them)
+   * and returns a function that unbinds exactly those, for when the append fails.
+   */
+  reserve(database: string, points: readonly Point[]): () => void {
     let types = this.byDatabase.get(database);
     if (types === undefined) {
       types = new Map();
       this.byDatabase.set(database, types);
     }
+    const added: [Map<string, FieldType>, string][] = [];
     for (const point of points) {
       let fields = types.get(point.measurement);
       if (fields === undefined) {
@@ -48,14 +55,22 @@ export class FieldTypeMemory {
         const key = point.fieldKeys[i] as string;
         if (!fields.has(key)) {
           fields.set(key, point.fieldTypes[i] as FieldType);
+          added.push([fields, key]);
           this.size += 1;
         }
       }
     }
+    const generation = this.generation;
+    const undo = () => {
+      if (generation !== this.generation) return; // the cache was dropped since: nothing to unbind
+      for (const [fields, key] of added) if (fields.delete(key)) this.size -= 1;
+    };
     if (this.size > this.maxFields) {
       this.byDatabase.clear();
       this.size = 0;
+      this.generation += 1;
     }
+    return undo;
   }
 }
 

@@ -6,6 +6,7 @@ import { ManualClock, SequentialIds } from "../core/clock.ts";
 import { parseLineProtocol } from "../lineprotocol/parse.ts";
 import type { FieldType } from "../lineprotocol/types.ts";
 import { WalUnavailableError } from "../wal/errors.ts";
+import type { WalRecord } from "../wal/port.ts";
 import { SequenceGenerator } from "../wal/sequence.ts";
 import { createRouter } from "./router.ts";
 import { FailingWal, RecordingWal, request, StaticFieldTypes } from "./testing.ts";
@@ -414,6 +415,31 @@ describe("write: field type conflicts", () => {
       (body(res) as { message: string }).message,
       /input field "on" on measurement "home" is type integer, already exists as type boolean/,
     );
+  });
+
+  it("two concurrent requests cannot bind a new field to two types (the second waits on no append)", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    class SlowWal extends RecordingWal {
+      override async append(records: readonly WalRecord[]): Promise<void> {
+        await gate;
+        await super.append(records);
+      }
+    }
+    const wal = new SlowWal();
+    const { router } = setup({ wal });
+    const first = router(request("POST", "/write?db=d", "home mode=1i 1"));
+    const second = router(request("POST", "/write?db=d", 'home mode="eco" 2'));
+    // With the reservation, the second request is answered without waiting for the held append; without it,
+    // it would wait on the gate - released after a bound so the test fails instead of hanging.
+    const bound = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000));
+    const secondStatus = (await Promise.race([second, bound]))?.status;
+    release();
+    assert.equal((await first).status, 204);
+    assert.equal(secondStatus ?? (await second).status, 400);
+    assert.equal(wal.records.length, 1);
   });
 
   it("a failed append does not make its types binding", async () => {

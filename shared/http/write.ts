@@ -120,9 +120,11 @@ export function createWriteHandler(deps: WriteDeps): WriteHandler {
       precision: params.precision,
       body: rejections.length === 0 ? acceptedBody(body, accepted) : joinLines(body, accepted),
     };
+    const unreserve = memory.reserve(params.database, accepted);
     try {
       await deps.wal.append([record]);
     } catch (error) {
+      unreserve();
       if (error instanceof WalUnavailableError) {
         log.error("WAL unavailable", {
           database: params.database,
@@ -143,7 +145,6 @@ export function createWriteHandler(deps: WriteDeps): WriteHandler {
         "internal error: nothing from this request was acknowledged",
       );
     }
-    memory.commit(params.database, accepted);
 
     return rejections.length === 0 ? noContent() : partialWrite(flavor, rejections, accepted.length);
   };
