@@ -1,5 +1,6 @@
 // Deterministic generator for TSBS's devops "cpu-only" data set, reproduced from its documented data model:
 // one `cpu` measurement, ten host tags, ten usage_* fields as clamped random walks, rows in time-major order.
+import { TSBS_FIELDS } from "../shared/parquet/tsbs.ts";
 
 /** TSBS's AWS regions and the availability zones it draws each host's `datacenter` from. */
 export const REGIONS: ReadonlyArray<{ readonly region: string; readonly zones: readonly string[] }> = [
@@ -32,18 +33,8 @@ export const TAG_KEYS = [
   "service_environment",
 ] as const;
 
-export const CPU_FIELDS = [
-  "usage_user",
-  "usage_system",
-  "usage_idle",
-  "usage_nice",
-  "usage_iowait",
-  "usage_irq",
-  "usage_softirq",
-  "usage_steal",
-  "usage_guest",
-  "usage_guest_nice",
-] as const;
+/** TSBS's cpu fields, in TSBS's order: the one list the benchmark, the Parquet and the parser benches share. */
+export const CPU_FIELDS = TSBS_FIELDS;
 
 /** `int`: TSBS's integer fields (`58i`); `float`: the same walk printed with two decimals (`58.21`). */
 export type ValueForm = "int" | "float";

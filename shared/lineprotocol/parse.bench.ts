@@ -1,6 +1,7 @@
 // Throughput of parseLineProtocol on a TSBS cpu-only body.
 // Run: node --single-threaded-gc --import tsx shared/lineprotocol/parse.bench.ts [lines] [hosts]
 // Not a test: prints lines/s and MB/s of the best of several rounds on one core.
+import { TSBS_FIELDS } from "../parquet/tsbs.ts";
 import { parseLineProtocol } from "./parse.ts";
 
 const lines = Number(process.argv[2] ?? 200_000);
@@ -10,18 +11,7 @@ const oses = ["Ubuntu16.10", "Ubuntu16.04LTS", "Ubuntu15.10"];
 const arches = ["x86", "x64"];
 const teams = ["SF", "NYC", "LON", "CHI"];
 const envs = ["production", "staging", "test"];
-const fields = [
-  "usage_user",
-  "usage_system",
-  "usage_idle",
-  "usage_nice",
-  "usage_iowait",
-  "usage_irq",
-  "usage_softirq",
-  "usage_steal",
-  "usage_guest",
-  "usage_guest_nice",
-];
+const fields = TSBS_FIELDS;
 
 // A deterministic generator, so every run parses the same bytes.
 let seed = 42;
