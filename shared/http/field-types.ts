@@ -45,7 +45,13 @@ export class FieldTypeMemory {
       this.byDatabase.set(database, types);
     }
     const added: [Map<string, FieldType>, string][] = [];
+    let lastMeasurement: string | undefined;
+    let lastKeys: readonly string[] | undefined;
     for (const point of points) {
+      // Consecutive lines of one layout share their key array: its keys are bound already.
+      if (point.fieldKeys === lastKeys && point.measurement === lastMeasurement) continue;
+      lastMeasurement = point.measurement;
+      lastKeys = point.fieldKeys;
       let fields = types.get(point.measurement);
       if (fields === undefined) {
         fields = new Map();
@@ -75,6 +81,43 @@ export class FieldTypeMemory {
 }
 
 /**
+ * The field types binding on one request, per measurement: the catalog's, else this process's, else the
+ * first accepted in the request. Each (measurement, field) is looked up in the catalog and the memory once
+ * per request and then served from here (`null`: not bound yet).
+ */
+class RequestBindings {
+  private readonly byMeasurement = new Map<string, Map<string, FieldType | null>>();
+
+  constructor(
+    private readonly database: string,
+    private readonly catalog: FieldTypeMap,
+    private readonly memory: FieldTypeMemory,
+  ) {}
+
+  fieldsOf(measurement: string): Map<string, FieldType | null> {
+    let fields = this.byMeasurement.get(measurement);
+    if (fields === undefined) {
+      fields = new Map();
+      this.byMeasurement.set(measurement, fields);
+    }
+    return fields;
+  }
+
+  /** `fields` is `fieldsOf(measurement)`, passed in so a point's fields cost one lookup of it. */
+  typeOf(fields: Map<string, FieldType | null>, measurement: string, field: string): FieldType | null {
+    let type = fields.get(field);
+    if (type === undefined) {
+      type =
+        this.catalog.get(measurement)?.get(field) ??
+        this.memory.get(this.database, measurement, field) ??
+        null;
+      fields.set(field, type);
+    }
+    return type;
+  }
+}
+
+/**
  * Splits points into accepted ones and conflicts. A point with any conflicting field is rejected whole;
  * types of accepted points become binding for later points of the same request.
  */
@@ -84,20 +127,33 @@ export function checkFieldTypes(
   catalog: FieldTypeMap,
   memory: FieldTypeMemory,
 ): { accepted: Point[]; rejected: { point: Point; conflict: FieldConflict }[] } {
-  const request: Types = new Map();
+  const bindings = new RequestBindings(database, catalog, memory);
   const accepted: Point[] = [];
   const rejected: { point: Point; conflict: FieldConflict }[] = [];
+  // The parser shares key and type arrays between consecutive lines of one layout. A point with the same
+  // measurement and arrays as the last accepted one is accepted too: its fields are all bound to its types
+  // now, and a binding never changes within the request.
+  let lastMeasurement: string | undefined;
+  let lastKeys: readonly string[] | undefined;
+  let lastTypes: readonly FieldType[] | undefined;
   for (const point of points) {
-    const seen = request.get(point.measurement);
-    const known = catalog.get(point.measurement);
+    if (
+      point.fieldKeys === lastKeys &&
+      point.fieldTypes === lastTypes &&
+      point.measurement === lastMeasurement
+    ) {
+      accepted.push(point);
+      continue;
+    }
+    const fields = bindings.fieldsOf(point.measurement);
     let conflict: FieldConflict | undefined;
-    for (let i = 0; i < point.fieldKeys.length && conflict === undefined; i++) {
+    for (let i = 0; i < point.fieldKeys.length; i++) {
       const field = point.fieldKeys[i] as string;
       const got = point.fieldTypes[i] as FieldType;
-      const existing =
-        known?.get(field) ?? memory.get(database, point.measurement, field) ?? seen?.get(field);
-      if (existing !== undefined && existing !== got) {
+      const existing = bindings.typeOf(fields, point.measurement, field);
+      if (existing !== null && existing !== got) {
         conflict = { measurement: point.measurement, field, got, existing };
+        break;
       }
     }
     if (conflict !== undefined) {
@@ -105,15 +161,13 @@ export function checkFieldTypes(
       continue;
     }
     accepted.push(point);
-    let fields = seen;
-    if (fields === undefined) {
-      fields = new Map();
-      request.set(point.measurement, fields);
-    }
     for (let i = 0; i < point.fieldKeys.length; i++) {
       const field = point.fieldKeys[i] as string;
-      if (!fields.has(field)) fields.set(field, point.fieldTypes[i] as FieldType);
+      if (fields.get(field) === null) fields.set(field, point.fieldTypes[i] as FieldType);
     }
+    lastMeasurement = point.measurement;
+    lastKeys = point.fieldKeys;
+    lastTypes = point.fieldTypes;
   }
   return { accepted, rejected };
 }
@@ -132,32 +186,23 @@ export function checkNames(
   catalog: FieldTypeMap,
   memory: FieldTypeMemory,
 ): { accepted: Point[]; rejected: { point: Point; message: string }[] } {
+  const bindings = new RequestBindings(database, catalog, memory);
   const requestFields = new Map<string, Set<string>>();
   const requestTags = new Map<string, Set<string>>();
   const accepted: Point[] = [];
   const rejected: { point: Point; message: string }[] = [];
+  // A point with the measurement and key arrays of the last accepted one passes too: the request's sets
+  // grew only by that point's own keys since, and none of those can clash with its other keys.
+  let lastMeasurement: string | undefined;
+  let lastTagKeys: readonly string[] | undefined;
+  let lastFieldKeys: readonly string[] | undefined;
   for (const point of points) {
     const m = point.measurement;
-    const reserved =
-      point.tagKeys.find((k) => RESERVED_COLUMNS.has(k)) ??
-      point.fieldKeys.find((k) => RESERVED_COLUMNS.has(k));
-    const both = point.fieldKeys.find((k) => point.tagKeys.includes(k));
-    const tagIsField = point.tagKeys.find(
-      (k) =>
-        catalog.get(m)?.has(k) === true ||
-        memory.get(database, m, k) !== undefined ||
-        requestFields.get(m)?.has(k) === true,
-    );
-    const fieldIsTag = point.fieldKeys.find((k) => requestTags.get(m)?.has(k) === true);
-    let message: string | undefined;
-    if (reserved !== undefined)
-      message = `invalid name "${reserved}" on measurement "${m}": time, time_ns and _seq are reserved for storage columns`;
-    else if (both !== undefined)
-      message = `invalid point on measurement "${m}": "${both}" is both a tag key and a field key`;
-    else if (tagIsField !== undefined)
-      message = `tag key "${tagIsField}" on measurement "${m}" is already a field key`;
-    else if (fieldIsTag !== undefined)
-      message = `field key "${fieldIsTag}" on measurement "${m}" is already a tag key`;
+    if (point.tagKeys === lastTagKeys && point.fieldKeys === lastFieldKeys && m === lastMeasurement) {
+      accepted.push(point);
+      continue;
+    }
+    const message = nameProblem(point, bindings, requestFields.get(m), requestTags.get(m));
     if (message !== undefined) {
       rejected.push({ point, message });
       continue;
@@ -175,6 +220,34 @@ export function checkNames(
       requestTags.set(m, tags);
     }
     for (const k of point.tagKeys) tags.add(k);
+    lastMeasurement = m;
+    lastTagKeys = point.tagKeys;
+    lastFieldKeys = point.fieldKeys;
   }
   return { accepted, rejected };
+}
+
+function nameProblem(
+  point: Point,
+  bindings: RequestBindings,
+  requestFields: ReadonlySet<string> | undefined,
+  requestTags: ReadonlySet<string> | undefined,
+): string | undefined {
+  const m = point.measurement;
+  const reserved =
+    point.tagKeys.find((k) => RESERVED_COLUMNS.has(k)) ??
+    point.fieldKeys.find((k) => RESERVED_COLUMNS.has(k));
+  if (reserved !== undefined)
+    return `invalid name "${reserved}" on measurement "${m}": time, time_ns and _seq are reserved for storage columns`;
+  const both = point.fieldKeys.find((k) => point.tagKeys.includes(k));
+  if (both !== undefined)
+    return `invalid point on measurement "${m}": "${both}" is both a tag key and a field key`;
+  const known = bindings.fieldsOf(m);
+  const tagIsField = point.tagKeys.find(
+    (k) => requestFields?.has(k) === true || bindings.typeOf(known, m, k) !== null,
+  );
+  if (tagIsField !== undefined) return `tag key "${tagIsField}" on measurement "${m}" is already a field key`;
+  const fieldIsTag = point.fieldKeys.find((k) => requestTags?.has(k) === true);
+  if (fieldIsTag !== undefined) return `field key "${fieldIsTag}" on measurement "${m}" is already a tag key`;
+  return undefined;
 }

@@ -1,4 +1,5 @@
-// ObjectStore on a local directory: each key is a file under the root; puts are atomic (temp + fsync + rename).
+// ObjectStore on a local directory: each key is a file under the root; puts are atomic (temp + fsync + rename)
+// and durable once they resolve (the new name's folder, and every folder the put created, are fsync'ed).
 // ifNoneMatch is truly conditional (link(2) fails if the name exists); ifMatch compares content hashes under
 // an in-process lock, so it is only safe with one writing process per root.
 import type { BigIntStats } from "node:fs";
@@ -20,15 +21,24 @@ interface CachedEtag {
   readonly etag: string;
 }
 
+export interface FsObjectStoreOptions {
+  /** Flushes a directory's entries to disk; replaceable so tests can see which folders a put made durable. */
+  readonly syncDir?: (dir: string) => Promise<void>;
+}
+
 export class FsObjectStore implements ObjectStore {
   readonly conditionalWrites = true;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly etags = new Map<string, CachedEtag>();
+  private readonly syncDir: (dir: string) => Promise<void>;
 
   constructor(
     readonly root: string,
     private readonly ids: IdSource = randomIds,
-  ) {}
+    options: FsObjectStoreOptions = {},
+  ) {
+    this.syncDir = options.syncDir ?? syncDir;
+  }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     const path = this.pathOf(key);
@@ -153,14 +163,27 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  /** Moves the temp file to its key. Retries when a concurrent delete pruned the parent folder meanwhile. */
+  /**
+   * Moves the temp file to its key. Retries when a concurrent delete pruned the parent folder meanwhile.
+   * A new name survives a crash only if its folder is fsync'ed, and a new folder only if its parent is: so
+   * the key's folder is synced after the rename, and so is the parent of every folder mkdir created.
+   */
   private async place(key: string, temp: string, path: string, createOnly: boolean): Promise<boolean> {
+    const dir = dirname(path);
     for (let attempt = 0; ; attempt++) {
       try {
-        await mkdir(dirname(path), { recursive: true });
+        const created = await mkdir(dir, { recursive: true });
         if (createOnly) await link(temp, path);
         else await rename(temp, path);
-        await syncDir(dirname(path));
+        await this.syncDir(dir);
+        if (created !== undefined) {
+          // `created` is the topmost new folder; the ones below it down to `dir` are new as well.
+          const top = dirname(created);
+          for (let parent = dirname(dir); ; parent = dirname(parent)) {
+            await this.syncDir(parent);
+            if (parent.length <= top.length || parent === dirname(parent)) break;
+          }
+        }
         return true;
       } catch (error) {
         const code = errorCode(error);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { Precision } from "../lineprotocol/types.ts";
-import { decodeRecord, encodeRecord, encodeRecordAsync } from "./codec.ts";
+import { decodeRecord, encodeRecord, encodeRecordAsync, encodeRecordPartsAsync } from "./codec.ts";
 import { WalCorruptError, WalRecordRejectedError } from "./errors.ts";
 import type { WalRecord } from "./port.ts";
 
@@ -47,6 +47,38 @@ describe("WAL record codec", () => {
       }),
       { numRuns: 50 },
     );
+  });
+
+  it("round-trips any record stored uncompressed, keeping the body bytes verbatim", () => {
+    fc.assert(
+      fc.property(record, (r) => {
+        const encoded = encodeRecord(r, { compress: false });
+        assert.equal(encoded[9], 0, "flags: not deflated");
+        assert.deepEqual(encoded.subarray(encoded.length - r.body.length), new Uint8Array(r.body));
+        assert.deepEqual(decodeRecord(encoded), decodeRecord(encodeRecord(r)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("gives header and body pieces that concatenate to the encoded record, without copying a stored body", async () => {
+    await fc.assert(
+      fc.asyncProperty(record, fc.boolean(), async (r, compress) => {
+        const parts = await encodeRecordPartsAsync(r, { compress });
+        const joined = new Uint8Array(parts.length);
+        joined.set(parts.header);
+        joined.set(parts.body, parts.header.length);
+        assert.deepEqual(joined, encodeRecord(r, { compress }));
+        if (!compress) assert.equal(parts.body, r.body);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("detects a flipped byte in a stored body", () => {
+    const encoded = encodeRecord(sample, { compress: false });
+    encoded[encoded.length - 10] = (encoded[encoded.length - 10] as number) ^ 1;
+    assert.throws(() => decodeRecord(encoded), /checksum mismatch/);
   });
 
   it("compresses repetitive line protocol", () => {

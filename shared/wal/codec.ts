@@ -36,17 +36,54 @@ const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 const deflateRawAsync = promisify(deflateRaw);
 
-export function encodeRecord(record: WalRecord): Uint8Array {
+export interface EncodeOptions {
+  /**
+   * Deflate the body (default true). SQS bills per 64 KiB and caps messages at 1 MiB, so records sent there
+   * are compressed; the local WAL stores bodies as received, where disk is cheap and deflate would be most
+   * of the write path's CPU. Readers accept both: the flags byte says which.
+   */
+  readonly compress?: boolean;
+}
+
+/**
+ * An encoded record in two pieces whose concatenation is the record: the header (with database and writeId)
+ * and the stored body. Uncompressed, `body` is the record's own body, so writers can hand both to writev
+ * without copying the body.
+ */
+export interface EncodedParts {
+  readonly header: Uint8Array;
+  readonly body: Uint8Array;
+  readonly length: number;
+}
+
+export function encodeRecord(record: WalRecord, options: EncodeOptions = {}): Uint8Array {
   const header = checkRecord(record);
-  if (record.body.length < MIN_COMPRESS_BYTES) return assemble(record, header, record.body, 0);
-  return assemble(record, header, deflateRawSync(record.body, { level: 1 }), FLAG_DEFLATE);
+  if (options.compress === false || record.body.length < MIN_COMPRESS_BYTES)
+    return join(assemble(record, header, record.body, 0));
+  return join(assemble(record, header, deflateRawSync(record.body, { level: 1 }), FLAG_DEFLATE));
 }
 
 /** The same bytes as encodeRecord, compressing on libuv's thread pool so concurrent writers use every core. */
-export async function encodeRecordAsync(record: WalRecord): Promise<Uint8Array> {
+export async function encodeRecordAsync(record: WalRecord, options: EncodeOptions = {}): Promise<Uint8Array> {
+  return join(await encodeRecordPartsAsync(record, options));
+}
+
+/** encodeRecordAsync's bytes as header and body pieces (see EncodedParts). */
+export async function encodeRecordPartsAsync(
+  record: WalRecord,
+  options: EncodeOptions = {},
+): Promise<EncodedParts> {
   const header = checkRecord(record);
-  if (record.body.length < MIN_COMPRESS_BYTES) return assemble(record, header, record.body, 0);
+  if (options.compress === false || record.body.length < MIN_COMPRESS_BYTES)
+    return assemble(record, header, record.body, 0);
   return assemble(record, header, await deflateRawAsync(record.body, { level: 1 }), FLAG_DEFLATE);
+}
+
+function join(parts: EncodedParts): Uint8Array {
+  const out = new Uint8Array(parts.length);
+  out.set(parts.header, 0);
+  out.set(parts.body, parts.header.length);
+  return out;
 }
 
 interface HeaderParts {
@@ -73,31 +110,28 @@ function checkRecord(record: WalRecord): HeaderParts {
   return { database, writeId, precision };
 }
 
-function assemble(record: WalRecord, parts: HeaderParts, compressed: Uint8Array, flag: number): Uint8Array {
+function assemble(record: WalRecord, parts: HeaderParts, compressed: Uint8Array, flag: number): EncodedParts {
   // Keep the raw body when compression did not shrink it.
   const deflated = flag === FLAG_DEFLATE && compressed.length < record.body.length;
   const stored = deflated ? compressed : record.body;
   const { database, writeId } = parts;
-  const out = new Uint8Array(HEADER_BYTES + database.length + writeId.length + stored.length);
-  const view = new DataView(out.buffer);
-  out.set(MAGIC, 0);
-  out[8] = WAL_RECORD_VERSION;
-  out[9] = deflated ? FLAG_DEFLATE : 0;
+  const header = new Uint8Array(HEADER_BYTES + database.length + writeId.length);
+  const view = new DataView(header.buffer);
+  header.set(MAGIC, 0);
+  header[8] = WAL_RECORD_VERSION;
+  header[9] = deflated ? FLAG_DEFLATE : 0;
   view.setBigInt64(12, record.receivedAtNs, true);
   view.setBigInt64(20, record.sequence, true);
-  out[28] = parts.precision;
+  header[28] = parts.precision;
   view.setUint16(29, database.length, true);
   view.setUint16(31, writeId.length, true);
   view.setUint32(33, record.body.length, true);
   view.setUint32(37, stored.length, true);
-  let at = HEADER_BYTES;
-  out.set(database, at);
-  at += database.length;
-  out.set(writeId, at);
-  at += writeId.length;
-  out.set(stored, at);
-  view.setUint32(4, crc32(out.subarray(8)), true);
-  return out;
+  header.set(database, HEADER_BYTES);
+  header.set(writeId, HEADER_BYTES + database.length);
+  // The checksum covers everything after itself: the rest of the header, then the stored body.
+  view.setUint32(4, crc32(stored, crc32(header.subarray(8))), true);
+  return { header, body: stored, length: header.length + stored.length };
 }
 
 export function decodeRecord(bytes: Uint8Array): WalRecord {

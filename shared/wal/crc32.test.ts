@@ -20,7 +20,15 @@ describe("crc32", () => {
         const whole = crc32Table(bytes);
         assert.equal(crc32Table(bytes.subarray(at), crc32Table(bytes.subarray(0, at))), whole);
         assert.equal(crc32(bytes), whole);
+        assert.equal(crc32(bytes.subarray(at), crc32(bytes.subarray(0, at))), whole);
       }),
     );
+  });
+
+  it("continues unchanged over no bytes, however the empty array was made", () => {
+    for (const empty of [new Uint8Array(0), Uint8Array.from([]), new Uint8Array(new ArrayBuffer(0))]) {
+      assert.equal(crc32(empty, 0xcbf43926), 0xcbf43926);
+      assert.equal(crc32(empty), 0);
+    }
   });
 });

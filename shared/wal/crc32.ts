@@ -45,4 +45,8 @@ const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }
 
 /** CRC-32 of `bytes`, continuing from `initial` (the CRC of earlier bytes). Unsigned. */
 export const crc32: (bytes: Uint8Array, initial?: number) => number =
-  typeof native === "function" ? (bytes, initial = 0) => native(bytes, initial) >>> 0 : crc32Table;
+  typeof native === "function"
+    ? // zlib's crc32 answers 0 for a null buffer, which is what an empty array over an empty ArrayBuffer
+      // passes; the CRC of no bytes continues `initial` unchanged.
+      (bytes, initial = 0) => (bytes.length === 0 ? initial >>> 0 : native(bytes, initial) >>> 0)
+    : crc32Table;

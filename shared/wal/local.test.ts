@@ -3,6 +3,8 @@ import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { encodeRecord } from "./codec.ts";
+import { crc32 } from "./crc32.ts";
 import { WalUnavailableError } from "./errors.ts";
 import { LocalWal } from "./local.ts";
 import type { WalRecord } from "./port.ts";
@@ -141,6 +143,59 @@ describe("LocalWal", () => {
     await reopened.close();
   });
 
+  it("forgets acknowledgements of records recovery cut off, so a later append there is delivered", async () => {
+    const wal = await LocalWal.open(dir);
+    for (let n = 1; n <= 3; n++) await wal.append([record(n, "db", 300)]);
+    const got = await wal.receive(10);
+    await wal.ack([got[1]?.id ?? "", got[2]?.id ?? ""]);
+    await wal.close();
+    const [segment] = await segmentFiles(dir);
+    const path = join(dir, segment ?? "");
+    const bytes = await readFile(path);
+    // Garble the second record: recovery cuts the segment where it starts, which is an acked offset.
+    const second = 8 + 8 + bytes.readUInt32LE(8);
+    const target = second + 8 + 60;
+    bytes[target] = (bytes[target] as number) ^ 0xff;
+    await writeFile(path, bytes);
+
+    const reopened = await LocalWal.open(dir);
+    assert.equal(reopened.recovery.truncated[0]?.offset, second);
+    assert.deepEqual(writeIds(await reopened.pending("db")), ["w-1"]);
+    // Lands at the offset the cut-off record had, and that record's ack must not cover it.
+    await reopened.append([record(4, "db", 300)]);
+    await reopened.close();
+
+    const third = await LocalWal.open(dir);
+    assert.deepEqual(writeIds(await third.pending("db")), ["w-1", "w-4"]);
+    const delivered = await third.receive(10);
+    await third.ack(delivered.map((d) => d.id));
+    await third.close();
+    const fourth = await LocalWal.open(dir);
+    assert.deepEqual(await fourth.pending("db"), []);
+    await fourth.close();
+  });
+
+  it("keeps later acknowledgements aligned after a torn one", async () => {
+    const wal = await LocalWal.open(dir);
+    await wal.append([record(1), record(2), record(3)]);
+    const got = await wal.receive(3);
+    await wal.ack([got[0]?.id ?? ""]);
+    await wal.ack([got[1]?.id ?? ""]);
+    await wal.close();
+    const ackFile = (await readdir(dir)).find((n) => n.endsWith(".ack"));
+    assert.ok(ackFile);
+    await truncate(join(dir, ackFile), 6);
+
+    const reopened = await LocalWal.open(dir);
+    assert.deepEqual(writeIds(await reopened.pending("db")), ["w-2", "w-3"]);
+    const again = await reopened.receive(10);
+    await reopened.ack([again[1]?.id ?? ""]);
+    await reopened.close();
+    const third = await LocalWal.open(dir);
+    assert.deepEqual(writeIds(await third.pending("db")), ["w-2"]);
+    await third.close();
+  });
+
   it("ignores a torn acknowledgement, redelivering that record", async () => {
     const wal = await LocalWal.open(dir);
     await wal.append([record(1), record(2)]);
@@ -195,6 +250,28 @@ describe("LocalWal", () => {
     await waiting;
     assert.equal((await wal.receive(1)).length, 1);
     await wal.close();
+  });
+
+  it("stores bodies uncompressed and still reads compressed records of earlier segments", async () => {
+    const old = record(1, "db", 5000);
+    const encoded = encodeRecord(old);
+    assert.ok(encoded.length < old.body.length / 2, "the old-style record is compressed");
+    const frame = Buffer.alloc(8);
+    frame.writeUInt32LE(encoded.length, 0);
+    frame.writeUInt32LE(crc32(frame.subarray(0, 4)), 4);
+    const header = Buffer.from([0x53, 0x44, 0x57, 0x53, 1, 0, 0, 0]);
+    await writeFile(join(dir, "000000000001.seg"), Buffer.concat([header, frame, encoded]));
+
+    const wal = await LocalWal.open(dir);
+    assert.deepEqual(await wal.pending("db"), [old]);
+    const fresh = record(2, "db", 5000);
+    await wal.append([fresh]);
+    await wal.close();
+    const bytes = await readFile(join(dir, "000000000001.seg"));
+    assert.ok(bytes.includes(Buffer.from(fresh.body)), "the new body is in the segment as received");
+    const reopened = await LocalWal.open(dir);
+    assert.deepEqual(await reopened.pending("db"), [old, fresh]);
+    await reopened.close();
   });
 
   it("refuses appends once closed", async () => {

@@ -6,12 +6,13 @@
 // The frame CRC guards the length (a torn or garbled length must not send recovery astray); the record
 // carries its own CRC over its bytes. Ack file `<n>.ack`: u32 LE frame offsets, appended and fdatasync'ed.
 // Unacknowledged records are kept decoded in memory (local mode serves them to read-after-write queries);
-// receive counts restart at zero after a reopen.
+// receive counts restart at zero after a reopen. Bodies are stored uncompressed: deflate cost about as much CPU
+// as parsing the body, disk is cheap here, and segments are deleted once compacted.
 
 import type { FileHandle } from "node:fs/promises";
-import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeRecord, encodeRecordAsync } from "./codec.ts";
+import { decodeRecord, type EncodedParts, encodeRecordPartsAsync } from "./codec.ts";
 import { crc32 } from "./crc32.ts";
 import { WalCorruptError, WalError, WalUnavailableError } from "./errors.ts";
 import type { WalDelivery, WalRecord, WalSource, WalTail, WalWriter } from "./port.ts";
@@ -62,7 +63,7 @@ interface Segment {
 }
 
 interface PendingAppend {
-  readonly frames: readonly Uint8Array[];
+  readonly frames: readonly EncodedParts[];
   readonly records: readonly WalRecord[];
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
@@ -103,9 +104,13 @@ export class LocalWal implements WalWriter, WalSource, WalTail {
 
     const recovered: { segment: Segment; frames: { offset: number; record: WalRecord }[] }[] = [];
     const truncated: RecoveryReport["truncated"][number][] = [];
+    const acks: Set<number>[] = [];
     for (const number of numbers) {
       const segment = newSegment(dir, number);
       const scan = await scanSegment(segment.path, maxRecordBytes);
+      // Acks must name intact frames only: an ack of a frame cut off below would otherwise acknowledge the
+      // record a later append writes at the same offset, and that record could be deleted unread.
+      acks.push(await recoverAcks(dir, segment.ackPath, scan.frames));
       if (scan.cut !== undefined) {
         await truncateFile(segment.path, scan.cut.offset, scan.cut.offset < SEGMENT_HEADER.length);
         truncated.push({ segment: segment.path, ...scan.cut });
@@ -114,7 +119,6 @@ export class LocalWal implements WalWriter, WalSource, WalTail {
       recovered.push({ segment, frames: scan.frames });
     }
 
-    const acks = await Promise.all(recovered.map(({ segment }) => readAcks(segment.ackPath)));
     let records = 0;
     recovered.forEach(({ frames }, i) => {
       for (const frame of frames) if (!acks[i]?.has(frame.offset)) records += 1;
@@ -148,7 +152,7 @@ export class LocalWal implements WalWriter, WalSource, WalTail {
   async append(records: readonly WalRecord[]): Promise<void> {
     this.assertWritable();
     if (records.length === 0) return;
-    const frames = await Promise.all(records.map(encodeRecordAsync));
+    const frames = await Promise.all(records.map((r) => encodeRecordPartsAsync(r, { compress: false })));
     this.assertWritable();
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ frames, records, resolve, reject });
@@ -262,7 +266,7 @@ export class LocalWal implements WalWriter, WalSource, WalTail {
         const view = new DataView(header.buffer);
         view.setUint32(0, frame.length, true);
         view.setUint32(4, crc32(header.subarray(0, 4)), true);
-        buffers.push(header, frame);
+        buffers.push(header, frame.header, frame.body);
         placed.push({ offset: at, record: item.records[i] as WalRecord });
         at += FRAME_HEADER + frame.length;
       });
@@ -442,7 +446,16 @@ async function truncateFile(path: string, offset: number, rewriteHeader: boolean
   }
 }
 
-async function readAcks(path: string): Promise<Set<number>> {
+/**
+ * The acknowledged offsets of a segment, keeping only those of its intact frames. When the ack file holds
+ * anything else (offsets of frames recovery cuts off, or a torn last entry that later appends would
+ * misalign), it is rewritten with just the kept offsets before the segment is truncated or appended to.
+ */
+async function recoverAcks(
+  dir: string,
+  path: string,
+  frames: readonly { offset: number }[],
+): Promise<Set<number>> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -450,11 +463,37 @@ async function readAcks(path: string): Promise<Set<number>> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return new Set();
     throw error;
   }
+  const intact = new Set(frames.map((f) => f.offset));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const acked = new Set<number>();
-  // A torn last entry (fewer than 4 bytes) is ignored: that ack was never confirmed, so redelivery is right.
-  for (let i = 0; i + 4 <= bytes.length; i += 4) acked.add(view.getUint32(i, true));
+  // A torn last entry (fewer than 4 bytes) is dropped: that ack was never confirmed, so redelivery is right.
+  let clean = bytes.length % 4 === 0;
+  for (let i = 0; i + 4 <= bytes.length; i += 4) {
+    const offset = view.getUint32(i, true);
+    if (intact.has(offset)) acked.add(offset);
+    else clean = false;
+  }
+  if (!clean) await rewriteAcks(dir, path, acked);
   return acked;
+}
+
+/** Replaces an ack file atomically (temp file, fdatasync, rename, directory fsync). */
+async function rewriteAcks(dir: string, path: string, offsets: ReadonlySet<number>): Promise<void> {
+  const bytes = new Uint8Array(4 * offsets.size);
+  const view = new DataView(bytes.buffer);
+  [...offsets].forEach((offset, i) => {
+    view.setUint32(4 * i, offset, true);
+  });
+  const temp = `${path}.tmp`;
+  const handle = await open(temp, "w");
+  try {
+    await handle.write(bytes);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  await syncDir(dir);
 }
 
 async function writeAll(handle: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
