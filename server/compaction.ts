@@ -1,6 +1,6 @@
 // The local server's background work: the same compactor and merge code the Lambdas run, fed from the
 // WAL source on a timer (local segment files, or SQS polled the way the event source mapping polls it).
-import { templateFor } from "../shared/compactor/config.ts";
+import { sortKeyFor, templateFor } from "../shared/compactor/config.ts";
 import type { CompactorDeps } from "../shared/compactor/l0.ts";
 import { type MergeDeps, runMerges } from "../shared/compactor/merge.ts";
 import { runCompactionOnce } from "../shared/compactor/runner.ts";
@@ -23,6 +23,7 @@ export function compactionJobs(parts: AppParts): BackgroundJob[] {
       ids: platform.ids,
       parse: parts.parse,
       templateFor: templateFor(config.partitionTemplates),
+      sortKeyFor: sortKeyFor(config.partitionTemplates),
     };
     jobs.push({
       name: "compact",

@@ -257,3 +257,64 @@ describe("ObjectStoreCatalog", () => {
     );
   });
 });
+
+describe("sort key in the schema", () => {
+  const putSchema = (store: MemoryObjectStore, measurement: Record<string, unknown>) =>
+    store.put(
+      catalogVersionKey(catalogSchemaPrefix("db"), 1n),
+      encodeCatalogObject("schema", 1n, "old", {
+        database: "db",
+        measurements: [{ fields: { v: "float" }, template: { parts: [] }, ...measurement }],
+      }),
+    );
+
+  it("fixes the proposed order for a new measurement, appending later tags alphabetically", async () => {
+    const c = catalog(new MemoryObjectStore());
+    let asked = 0;
+    const sortKey = () => {
+      asked++;
+      return ["host", "nope", "dc"];
+    };
+    const first = await c.ensureSchema(
+      "db",
+      new Map([
+        ["m", { tagKeys: ["dc", "host", "az"], fields: new Map([["v", "float" as const]]), sortKey }],
+      ]),
+    );
+    // "nope" is not a tag key; "az" was not in the proposal and goes after, alphabetically.
+    assert.deepEqual(first.measurements.get("m")?.sortKey, ["host", "dc", "az"]);
+    const later = await c.ensureSchema(
+      "db",
+      new Map([["m", { tagKeys: ["zone", "app", "host"], fields: new Map(), sortKey }]]),
+    );
+    assert.deepEqual(later.measurements.get("m")?.sortKey, ["host", "dc", "az", "app", "zone"]);
+    assert.deepEqual(later.measurements.get("m")?.tagKeys, ["app", "az", "dc", "host", "zone"]);
+    assert.equal(asked, 1, "the preferred order is asked only while the measurement is new");
+  });
+
+  it("reads a schema written before sort keys as alphabetical and extends it after the old keys", async () => {
+    const store = new MemoryObjectStore();
+    await putSchema(store, { name: "m", tagKeys: ["dc", "host"] });
+    const c = catalog(store);
+    assert.deepEqual((await c.schema("db")).measurements.get("m")?.sortKey, ["dc", "host"]);
+    const after = await c.ensureSchema(
+      "db",
+      new Map([["m", { tagKeys: ["az"], fields: new Map(), sortKey: () => ["az"] }]]),
+    );
+    assert.deepEqual(after.measurements.get("m")?.sortKey, ["dc", "host", "az"]);
+    assert.deepEqual(await catalog(store).schema("db"), after, "the extended key round-trips");
+  });
+
+  for (const [name, sortKey] of [
+    ["a key that is no tag", ["dc", "zz"]],
+    ["a missing key", ["dc"]],
+    ["a repeated key", ["dc", "dc"]],
+    ["not an array", "dc,host"],
+  ] as const) {
+    it(`rejects a stored sort key with ${name}`, async () => {
+      const store = new MemoryObjectStore();
+      await putSchema(store, { name: "m", tagKeys: ["dc", "host"], sortKey });
+      await assert.rejects(catalog(store).schema("db"), /sort key of "m" is not an ordering of its tag keys/);
+    });
+  }
+});

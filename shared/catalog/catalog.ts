@@ -57,6 +57,32 @@ export function backoffMs(attempt: number, writer: string): number {
 export interface SchemaProposal {
   readonly tagKeys: Iterable<string>;
   readonly fields: ReadonlyMap<string, FieldType>;
+  /**
+   * The sort key wanted if the measurement is new (asked only then): its keys that end up tag keys lead, in
+   * this order, the other tag keys follow alphabetically. Default: alphabetical.
+   */
+  readonly sortKey?: () => readonly string[];
+}
+
+/**
+ * The sort key after tag keys were added: the current order kept (files already written follow it), new
+ * keys after it alphabetically, so a tag first seen late never reorders series already on disk. A new
+ * measurement starts from the proposal's preferred order.
+ */
+export function extendSortKey(
+  current: readonly string[],
+  tagKeys: ReadonlySet<string>,
+  preferred: readonly string[] = [],
+): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const k of [...current, ...preferred])
+    if (tagKeys.has(k) && !seen.has(k)) {
+      seen.add(k);
+      out.push(k);
+    }
+  out.push(...[...tagKeys].filter((k) => !seen.has(k)).sort(compareUtf8));
+  return out;
 }
 
 export interface FilesChange {
@@ -234,6 +260,9 @@ export class ObjectStoreCatalog implements CatalogReader, FieldTypeLookup {
             tagKeys: [...tagKeys].sort(compareUtf8),
             fields,
             template: existing?.template ?? templateFor(name),
+            sortKey: existing
+              ? extendSortKey(existing.sortKey, tagKeys)
+              : extendSortKey([], tagKeys, proposal.sortKey?.()),
           };
           measurements.set(name, m);
         }

@@ -1,5 +1,6 @@
 // The catalog's documents (schema per database, files per measurement) and their JSON forms.
 import type { PartitionId, PartitionTemplate } from "../layout/partition.ts";
+import { compareUtf8 } from "../lineprotocol/order.ts";
 import type { FieldType } from "../lineprotocol/types.ts";
 import { CorruptCatalogError } from "./errors.ts";
 import type { FileEntry } from "./port.ts";
@@ -11,6 +12,12 @@ export interface MeasurementSchema {
   readonly fields: ReadonlyMap<string, FieldType>;
   /** Fixed when the measurement is first seen. */
   readonly template: PartitionTemplate;
+  /**
+   * The order of tag keys that rows of every file written from now on are sorted by (a permutation of
+   * tagKeys): fixed when the measurement is first seen, later tag keys appended. Schemas written before it
+   * existed read as alphabetical, which is how their files were sorted.
+   */
+  readonly sortKey: readonly string[];
 }
 
 export interface SchemaDoc {
@@ -42,6 +49,7 @@ export function schemaToJson(doc: SchemaDoc): unknown {
       tagKeys: m.tagKeys,
       fields: Object.fromEntries(m.fields),
       template: m.template,
+      sortKey: m.sortKey,
     })),
   };
 }
@@ -55,6 +63,7 @@ export function schemaFromJson(key: string, json: unknown): SchemaDoc {
         tagKeys: string[];
         fields: Record<string, string>;
         template: PartitionTemplate;
+        sortKey?: unknown;
       }[];
     };
     const measurements = new Map<string, MeasurementSchema>();
@@ -64,13 +73,33 @@ export function schemaFromJson(key: string, json: unknown): SchemaDoc {
         if (!FIELD_TYPES.has(v)) throw new Error(`bad field type ${v}`);
         fields.set(k, v as FieldType);
       }
-      measurements.set(m.name, { name: m.name, tagKeys: [...m.tagKeys], fields, template: m.template });
+      const tagKeys = [...m.tagKeys];
+      measurements.set(m.name, {
+        name: m.name,
+        tagKeys,
+        fields,
+        template: m.template,
+        sortKey: sortKeyFromJson(m.name, tagKeys, m.sortKey),
+      });
     }
     if (typeof j.database !== "string") throw new Error("missing database");
     return { database: j.database, measurements };
   } catch (cause) {
     throw new CorruptCatalogError(key, `bad schema document (${String(cause)})`);
   }
+}
+
+/** A stored sort key must order exactly the measurement's tag keys; absent (older schemas) = alphabetical. */
+function sortKeyFromJson(measurement: string, tagKeys: readonly string[], json: unknown): string[] {
+  if (json === undefined) return [...tagKeys].sort(compareUtf8);
+  if (
+    !Array.isArray(json) ||
+    json.length !== tagKeys.length ||
+    new Set(json).size !== json.length ||
+    !json.every((k) => typeof k === "string" && tagKeys.includes(k))
+  )
+    throw new Error(`sort key of "${measurement}" is not an ordering of its tag keys`);
+  return json as string[];
 }
 
 interface FileJson {

@@ -2,7 +2,14 @@
 // and merges. Rows are sorted through an index permutation (series rank, then time, sequence, input order);
 // no per-row objects are created.
 import type { ColumnarTable, FieldColumn, FieldValues, TagColumn } from "../parquet/columnar.ts";
-import { allocFieldValues, sameSeries, sliceColumnar } from "../parquet/columnar.ts";
+import {
+  allocFieldValues,
+  compareInt64At,
+  gatherInt64,
+  int32View,
+  sameSeries,
+  sliceColumnar,
+} from "../parquet/columnar.ts";
 import type { FieldDef } from "../parquet/table.ts";
 import { compareTags } from "./rows.ts";
 
@@ -67,17 +74,9 @@ export function sortPermutation(input: SortKeys): Int32Array {
     perm[at] = i;
     next[r] = at + 1;
   }
-  const time = input.timeNs;
-  const seq = input.seq;
-  const byTime = (a: number, b: number) => {
-    const ta = time[a] as bigint;
-    const tb = time[b] as bigint;
-    if (ta !== tb) return ta < tb ? -1 : 1;
-    const sa = seq[a] as bigint;
-    const sb = seq[b] as bigint;
-    if (sa !== sb) return sa < sb ? -1 : 1;
-    return a - b;
-  };
+  const time = int32View(input.timeNs);
+  const seq = int32View(input.seq);
+  const byTime = (a: number, b: number) => compareInt64At(time, a, b) || compareInt64At(seq, a, b) || a - b;
   for (let r = 0; r < input.series.length; r++) {
     const s = starts[r] as number;
     const e = starts[r + 1] as number;
@@ -200,14 +199,23 @@ function gather(
   const m = src.length;
   const timeNs = new BigInt64Array(m);
   const seq = new BigInt64Array(m);
-  for (let i = 0; i < m; i++) {
-    const s = src[i] as number;
-    timeNs[i] = input.timeNs[s] as bigint;
-    seq[i] = input.seq[s] as bigint;
-  }
+  gatherInt64(input.timeNs, src, timeNs);
+  gatherInt64(input.seq, src, seq);
   // Tag dictionaries hold only values of series that have output rows.
   const used = new Uint8Array(input.series.length);
-  for (let i = 0; i < m; i++) used[input.seriesOf[src[i] as number] as number] = 1;
+  // Output rows come in runs of one series (they are sorted by it): tag indices are filled run by run.
+  const runStarts: number[] = [];
+  const runSeries: number[] = [];
+  let previous = -1;
+  for (let i = 0; i < m; i++) {
+    const id = input.seriesOf[src[i] as number] as number;
+    if (id === previous) continue;
+    previous = id;
+    used[id] = 1;
+    runStarts.push(i);
+    runSeries.push(id);
+  }
+  runStarts.push(m);
   const tags: TagColumn[] = input.tagKeys.map((_, t) => {
     const index = new Map<string, number>();
     const dictionary: string[] = [];
@@ -224,7 +232,12 @@ function gather(
       ofSeries[id] = k;
     });
     const indices = new Int32Array(m);
-    for (let i = 0; i < m; i++) indices[i] = ofSeries[input.seriesOf[src[i] as number] as number] as number;
+    for (let r = 0; r < runSeries.length; r++)
+      indices.fill(
+        ofSeries[runSeries[r] as number] as number,
+        runStarts[r] as number,
+        runStarts[r + 1] as number,
+      );
     return { dictionary, indices };
   });
   const values: FieldColumn[] = input.fields.map((def) => ({
@@ -253,13 +266,9 @@ function gatherFloat(from: FieldColumn, to: Float64Array, valid: Uint8Array, src
 }
 
 function gatherInt(from: FieldColumn, to: BigInt64Array, valid: Uint8Array, src: Int32Array): void {
-  const values = from.values as BigInt64Array;
+  gatherInt64(from.values as BigInt64Array, src, to);
   const v = from.valid;
-  for (let i = 0; i < src.length; i++) {
-    const s = src[i] as number;
-    to[i] = values[s] as bigint;
-    valid[i] = v === null ? 1 : (v[s] as number);
-  }
+  for (let i = 0; i < src.length; i++) valid[i] = v === null ? 1 : (v[src[i] as number] as number);
 }
 
 /** Splits sorted columns into at most `parts` runs of similar size, cutting only where the series changes. */
@@ -284,7 +293,9 @@ export function summariseTagColumns(table: ColumnarTable, cap: number): Map<stri
     const column = table.tags[t] as TagColumn;
     const used = new Uint8Array(column.dictionary.length);
     let distinct = 0;
-    for (let i = 0; i < table.length && distinct <= cap; i++) {
+    // Stop once every dictionary value was seen (the usual case for low-cardinality tags, early on).
+    const all = column.dictionary.length;
+    for (let i = 0; i < table.length && distinct <= cap && distinct < all; i++) {
       const k = column.indices[i] as number;
       if (k >= 0 && used[k] === 0) {
         used[k] = 1;

@@ -112,6 +112,48 @@ describe("L0 compaction", () => {
     assert.deepEqual(rows.map((x) => x.values.v).sort(), [1, 2]);
   });
 
+  it("keeps every field type through the batch columns and rejects conflicts within one batch", async () => {
+    const { store, catalog, deps } = setup();
+    const r = await compactRecords(
+      [
+        {
+          id: "r2",
+          record: record("db", 2n, [`a,h=1 v=5i,b=false ${DAY1}`, `b v=2 ${DAY1}`]),
+        },
+        {
+          id: "r1",
+          record: record("db", 1n, [
+            `a,h=1 v=1i,s="x",b=true,u=3u ${DAY1}`,
+            `b v=1 ${DAY1}`,
+            `a,h=2 v="str" ${DAY1 + 1n}`,
+            `a,_seq=1 v=2i ${DAY1}`,
+          ]),
+        },
+      ],
+      deps,
+    );
+    assert.deepEqual(r.succeeded, ["r2", "r1"]);
+    assert.deepEqual(
+      r.rejected.map((x) => [x.id, x.measurement, x.line]),
+      [
+        ["r1", "a", 4],
+        ["r1", "a", 3],
+      ],
+    );
+    assert.match(r.rejected[0]?.message ?? "", /"_seq" cannot be used/);
+    assert.match(r.rejected[1]?.message ?? "", /field type conflict: "v" is integer, got string/);
+    const a = await visibleRows(store, catalog, "db", "a");
+    assert.deepEqual(
+      a.map((x) => [x.key, x.seq, x.values]),
+      [[`h=1@${DAY1}`, 2n, { b: false, s: "x", u: 3n, v: 5n }]],
+    );
+    const b = await visibleRows(store, catalog, "db", "b");
+    assert.deepEqual(
+      b.map((x) => [x.key, x.values]),
+      [[`@${DAY1}`, { v: 2 }]],
+    );
+  });
+
   it("fails only the record that cannot be parsed", async () => {
     const { deps } = setup();
     const r = await compactRecords(

@@ -1,6 +1,7 @@
 // Compactor and merge configuration: parsed once per entry point from an env-like record, validated, typed.
 import type { PartitionTemplate } from "../layout/partition.ts";
 import { validateTemplate } from "../layout/partition.ts";
+import { RESERVED_COLUMNS } from "../parquet/table.ts";
 import type { MergePolicy } from "./plan.ts";
 import { DEFAULT_MERGE_POLICY } from "./plan.ts";
 
@@ -10,11 +11,16 @@ export class CompactorConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** A template applied to measurements matching (database, measurement); "*" matches any. First match wins. */
+/**
+ * The layout of new measurements matching (database, measurement); "*" matches any. The first matching rule
+ * gives both the partition template and the sort key override.
+ */
 export interface TemplateRule {
   readonly database: string;
   readonly measurement: string;
   readonly template: PartitionTemplate;
+  /** Tag keys that lead the sort key, in this order (the others follow by cardinality). */
+  readonly sortKey?: readonly string[];
 }
 
 export interface CompactorConfig {
@@ -37,9 +43,24 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return n;
 }
 
+function parseSortKey(i: number, raw: unknown): readonly string[] {
+  const where = `SEDIMENT_PARTITION_TEMPLATES[${i}].sortKey`;
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new CompactorConfigError(`${where} must be a non-empty array of tag keys`);
+  raw.forEach((k, j) => {
+    if (typeof k !== "string" || k === "")
+      throw new CompactorConfigError(`${where}[${j}] must be a non-empty string, got ${JSON.stringify(k)}`);
+    if (RESERVED_COLUMNS.has(k))
+      throw new CompactorConfigError(`${where}[${j}]: "${k}" is a reserved column`);
+    if (raw.indexOf(k) !== j) throw new CompactorConfigError(`${where} names "${k}" twice`);
+  });
+  return raw as string[];
+}
+
 /**
- * SEDIMENT_PARTITION_TEMPLATES: JSON array of {database, measurement, parts}, e.g.
- * `[{"database":"*","measurement":"cpu","parts":[{"kind":"bucket","tag":"hostname","buckets":16}]}]`.
+ * SEDIMENT_PARTITION_TEMPLATES: JSON array of {database, measurement, parts?, sortKey?} (at least one of
+ * parts and sortKey), e.g.
+ * `[{"database":"*","measurement":"cpu","parts":[{"kind":"bucket","tag":"hostname","buckets":16}],"sortKey":["hostname"]}]`.
  */
 export function parseTemplateRules(raw: string | undefined): TemplateRule[] {
   if (raw === undefined || raw.trim() === "") return [];
@@ -51,31 +72,47 @@ export function parseTemplateRules(raw: string | undefined): TemplateRule[] {
   }
   if (!Array.isArray(json))
     throw new CompactorConfigError("SEDIMENT_PARTITION_TEMPLATES must be a JSON array");
-  return json.map((r: { database?: unknown; measurement?: unknown; parts?: unknown }, i) => {
-    if (typeof r?.database !== "string" || typeof r.measurement !== "string" || !Array.isArray(r.parts))
-      throw new CompactorConfigError(
-        `SEDIMENT_PARTITION_TEMPLATES[${i}] needs database, measurement and parts`,
-      );
-    const template = { parts: r.parts } as PartitionTemplate;
-    try {
-      validateTemplate(template);
-    } catch (cause) {
-      throw new CompactorConfigError(`SEDIMENT_PARTITION_TEMPLATES[${i}]: ${String(cause)}`);
-    }
-    return { database: r.database, measurement: r.measurement, template };
-  });
+  return json.map(
+    (r: { database?: unknown; measurement?: unknown; parts?: unknown; sortKey?: unknown }, i) => {
+      if (
+        typeof r?.database !== "string" ||
+        typeof r.measurement !== "string" ||
+        (r.parts === undefined && r.sortKey === undefined)
+      )
+        throw new CompactorConfigError(
+          `SEDIMENT_PARTITION_TEMPLATES[${i}] needs database, measurement and parts or sortKey`,
+        );
+      if (r.parts !== undefined && !Array.isArray(r.parts))
+        throw new CompactorConfigError(`SEDIMENT_PARTITION_TEMPLATES[${i}].parts must be an array`);
+      const template = { parts: r.parts ?? [] } as PartitionTemplate;
+      try {
+        validateTemplate(template);
+      } catch (cause) {
+        throw new CompactorConfigError(`SEDIMENT_PARTITION_TEMPLATES[${i}]: ${String(cause)}`);
+      }
+      const rule = { database: r.database, measurement: r.measurement, template };
+      return r.sortKey === undefined ? rule : { ...rule, sortKey: parseSortKey(i, r.sortKey) };
+    },
+  );
+}
+
+function firstMatch(rules: readonly TemplateRule[], database: string, measurement: string) {
+  return rules.find(
+    (r) =>
+      (r.database === "*" || r.database === database) &&
+      (r.measurement === "*" || r.measurement === measurement),
+  );
 }
 
 export function templateFor(rules: readonly TemplateRule[]) {
-  return (database: string, measurement: string): PartitionTemplate => {
-    for (const r of rules)
-      if (
-        (r.database === "*" || r.database === database) &&
-        (r.measurement === "*" || r.measurement === measurement)
-      )
-        return r.template;
-    return { parts: [] };
-  };
+  return (database: string, measurement: string): PartitionTemplate =>
+    firstMatch(rules, database, measurement)?.template ?? { parts: [] };
+}
+
+/** The configured sort key override of a new measurement (undefined: chosen from its first batch). */
+export function sortKeyFor(rules: readonly TemplateRule[]) {
+  return (database: string, measurement: string): readonly string[] | undefined =>
+    firstMatch(rules, database, measurement)?.sortKey;
 }
 
 export function loadCompactorConfig(env: Env): CompactorConfig {

@@ -1,5 +1,6 @@
 // Level-0 compaction: WAL records -> one sorted, deduplicated Parquet file per partition, then the catalog.
 // A record succeeds only when every file holding its points and the catalog entries naming them are durable.
+// Each record's points are copied into per-measurement columns (batch.ts) right after it is parsed.
 import type { ObjectStoreCatalog, SchemaProposal } from "../catalog/catalog.ts";
 import type { FileEntry } from "../catalog/port.ts";
 import type { IdSource } from "../core/clock.ts";
@@ -7,16 +8,19 @@ import { l0FileKey } from "../layout/keys.ts";
 import type { PartitionId, PartitionTemplate } from "../layout/partition.ts";
 import { dayOf, dayRangeNs, partitionOf, partitionPath } from "../layout/partition.ts";
 import { compareUtf8 } from "../lineprotocol/order.ts";
-import type { FieldType, FieldValue, ParseOptions, ParseResult, Point } from "../lineprotocol/types.ts";
+import type { FieldType, ParseOptions, ParseResult } from "../lineprotocol/types.ts";
 import type { ObjectStore } from "../objectstore/port.ts";
-import type { FieldColumn, FieldValues } from "../parquet/columnar.ts";
+import { compareInt64Across, gatherInt64, int32View } from "../parquet/columnar.ts";
 import type { FieldDef } from "../parquet/table.ts";
 import { RESERVED_COLUMNS } from "../parquet/table.ts";
 import { writeColumnarParquet } from "../parquet/writer.ts";
 import type { WalRecord } from "../wal/port.ts";
+import type { BatchColumn, BatchSeries, Layout } from "./batch.ts";
+import { MeasurementBatch } from "./batch.ts";
 import type { FieldSource, SortKeys } from "./columns.ts";
-import { sortDedup, summariseTagColumns } from "./columns.ts";
+import { columnSource, sortDedup, summariseTagColumns } from "./columns.ts";
 import { RecordParseError } from "./errors.ts";
+import { chooseSortKey, DistinctTagValues, orderBySortKey } from "./sortkey.ts";
 
 export interface CompactorDeps {
   readonly store: ObjectStore;
@@ -25,6 +29,8 @@ export interface CompactorDeps {
   readonly parse: (body: Uint8Array, options: ParseOptions) => ParseResult;
   /** Partition template for a measurement seen for the first time (default: day only). */
   readonly templateFor?: (database: string, measurement: string) => PartitionTemplate;
+  /** Tag keys that lead the sort key of a measurement seen for the first time (configured override). */
+  readonly sortKeyFor?: (database: string, measurement: string) => readonly string[] | undefined;
   readonly rowGroupRows?: number;
   /** Distinct tag values summarised per tag key in a file entry before giving up on that key. Default 64. */
   readonly tagValueSummaryCap?: number;
@@ -48,12 +54,6 @@ export interface CompactResult {
   readonly points: number;
 }
 
-/** A measurement's points from one batch, with the index (into the batch, sequence order) of each one's record. */
-interface Collected {
-  points: Point[];
-  records: number[];
-}
-
 interface Delivery {
   readonly id: string;
   readonly record: WalRecord;
@@ -67,7 +67,7 @@ export async function compactRecords(
   const failed: { id: string; error: Error }[] = [];
   const rejected: PointRejection[] = [];
   const files: FileEntry[] = [];
-  const byDb = new Map<string, Map<string, Collected>>();
+  const byDb = new Map<string, Map<string, MeasurementBatch>>();
   const idsByDb = new Map<string, Set<string>>();
   const failedIds = new Set<string>();
   let points = 0;
@@ -94,19 +94,23 @@ export async function compactRecords(
       idsByDb.set(record.database, new Set());
     }
     idsByDb.get(record.database)?.add(id);
-    let last: Collected | undefined;
+    const begun = new Set<MeasurementBatch>();
+    let last: MeasurementBatch | undefined;
     let lastName = "";
     for (const point of parsed.points) {
       if (last === undefined || point.measurement !== lastName) {
         lastName = point.measurement;
         last = measurements.get(lastName);
         if (!last) {
-          last = { points: [], records: [] };
+          last = new MeasurementBatch();
           measurements.set(lastName, last);
         }
+        if (!begun.has(last)) {
+          begun.add(last);
+          last.beginParse(parsed.points.length, ordered.length - r);
+        }
       }
-      last.points.push(point);
-      last.records.push(r);
+      last.add(point, r);
     }
     points += parsed.points.length;
   });
@@ -127,168 +131,171 @@ export async function compactRecords(
 }
 
 /**
- * Keeps the points for which `problem` returns undefined and rejects the others. Points of one parse share
- * their key and type arrays, so the verdict is computed once per distinct (tagKeys, fieldKeys, fieldTypes).
+ * Drops the rows of a batch whose layout `problem` objects to (reporting each as a rejected point) from
+ * `accepted`. Verdicts are made once per layout (distinct tag keys, field keys and field types).
  */
-function keepPoints(
-  c: Collected,
-  problem: (p: Point) => string | undefined,
-  reject: (p: Point, record: number, message: string) => void,
-): Collected {
-  let lastTags: readonly string[] | undefined;
-  let lastFields: readonly string[] | undefined;
-  let lastTypes: readonly FieldType[] | undefined;
-  let verdict: string | undefined;
-  let kept: Collected | undefined;
-  for (let i = 0; i < c.points.length; i++) {
-    const p = c.points[i] as Point;
-    if (p.tagKeys !== lastTags || p.fieldKeys !== lastFields || p.fieldTypes !== lastTypes) {
-      lastTags = p.tagKeys;
-      lastFields = p.fieldKeys;
-      lastTypes = p.fieldTypes;
-      verdict = problem(p);
-    }
-    if (verdict === undefined) {
-      kept?.points.push(p);
-      kept?.records.push(c.records[i] as number);
-      continue;
-    }
-    reject(p, c.records[i] as number, verdict);
-    // First rejection: copy what was kept so far.
-    kept ??= { points: c.points.slice(0, i), records: c.records.slice(0, i) };
+function rejectLayouts(
+  batch: MeasurementBatch,
+  accepted: Uint8Array,
+  problem: (layout: Layout) => string | undefined,
+  reject: (row: number, message: string) => void,
+): void {
+  const verdicts = batch.layouts.map(problem);
+  if (verdicts.every((v) => v === undefined)) return;
+  for (let i = 0; i < batch.length; i++) {
+    if (accepted[i] === 0) continue;
+    const v = verdicts[batch.layoutOf[i] as number];
+    if (v === undefined) continue;
+    accepted[i] = 0;
+    reject(i, v);
   }
-  return kept ?? c;
 }
 
 async function compactDatabase(
   database: string,
-  measurements: Map<string, Collected>,
+  measurements: Map<string, MeasurementBatch>,
   batch: readonly Delivery[],
   deps: CompactorDeps,
   rejected: PointRejection[],
 ): Promise<FileEntry[]> {
-  const reject = (p: Point, record: number, message: string) =>
+  const rejecter = (measurement: string, b: MeasurementBatch) => (row: number, message: string) =>
     rejected.push({
-      id: (batch[record] as Delivery).id,
+      id: (batch[b.recordOf[row] as number] as Delivery).id,
       database,
-      measurement: p.measurement,
-      line: p.line,
+      measurement,
+      line: b.lineOf[row] as number,
       message,
     });
   // 1. Names that cannot become columns are rejected before anything is proposed to the schema.
   const proposals = new Map<string, SchemaProposal>();
-  for (const [measurement, collected] of measurements) {
+  const accepted = new Map<string, Uint8Array>();
+  for (const [measurement, b] of measurements) {
+    const ok = new Uint8Array(b.length).fill(1);
+    accepted.set(measurement, ok);
+    const bad = (l: Layout) => {
+      const name =
+        l.tagKeys.find((k) => RESERVED_COLUMNS.has(k)) ??
+        l.fieldKeys.find((k) => RESERVED_COLUMNS.has(k) || l.tagKeys.includes(k));
+      return name === undefined
+        ? undefined
+        : `"${name}" cannot be used as a tag or field key here (reserved or both)`;
+    };
+    rejectLayouts(b, ok, bad, rejecter(measurement, b));
+    // Layouts are numbered in order of first appearance, so the first good layout naming a field has the
+    // type of the first accepted point that wrote it.
     const tagKeys = new Set<string>();
     const fields = new Map<string, FieldType>();
-    const kept = keepPoints(
-      collected,
-      (p) => {
-        const bad =
-          p.tagKeys.find((k) => RESERVED_COLUMNS.has(k)) ??
-          p.fieldKeys.find((k) => RESERVED_COLUMNS.has(k) || p.tagKeys.includes(k));
-        if (bad !== undefined) return `"${bad}" cannot be used as a tag or field key here (reserved or both)`;
-        for (const k of p.tagKeys) tagKeys.add(k);
-        p.fieldKeys.forEach((k, i) => {
-          if (!fields.has(k)) fields.set(k, p.fieldTypes[i] as FieldType);
-        });
-        return undefined;
+    const good = b.layouts.map((l) => bad(l) === undefined);
+    b.layouts.forEach((l, i) => {
+      if (!good[i]) return;
+      for (const k of l.tagKeys) tagKeys.add(k);
+      l.fieldKeys.forEach((k, f) => {
+        if (!fields.has(k)) fields.set(k, l.fieldTypes[f] as FieldType);
+      });
+    });
+    let sortKey: readonly string[] | undefined;
+    const override = deps.sortKeyFor?.(database, measurement);
+    proposals.set(measurement, {
+      tagKeys,
+      fields,
+      // Asked only when the measurement is new: counting distinct values costs a pass over the series.
+      sortKey: () => {
+        if (sortKey === undefined) {
+          const used = new Uint8Array(b.series.length);
+          for (let i = 0; i < b.length; i++) if (ok[i] === 1) used[b.seriesOf[i] as number] = 1;
+          const distinct = new DistinctTagValues();
+          b.series.forEach((s, i) => {
+            if (used[i] === 1) distinct.add(s.tagKeys, s.tagValues);
+          });
+          sortKey = chooseSortKey(distinct.counts(), override);
+        }
+        return sortKey;
       },
-      reject,
-    );
-    measurements.set(measurement, kept);
-    proposals.set(measurement, { tagKeys, fields });
+    });
   }
   // 2. Fix field types (first writer wins across compactors, by the catalog's optimistic concurrency).
   const schema = await deps.catalog.ensureSchema(database, proposals, (m) =>
     deps.templateFor ? deps.templateFor(database, m) : { parts: [] },
   );
   const out: FileEntry[] = [];
-  for (const [measurement, collected] of measurements) {
+  for (const [measurement, b] of measurements) {
     const m = schema.measurements.get(measurement);
+    const ok = accepted.get(measurement) as Uint8Array;
     if (!m) continue;
-    const accepted = keepPoints(collected, (p) => schemaProblem(measurement, p, m), reject);
-    if (accepted.points.length === 0) continue;
-    out.push(...(await compactMeasurement(database, measurement, accepted, batch, m, deps)));
+    rejectLayouts(b, ok, (l) => schemaProblem(measurement, l, m), rejecter(measurement, b));
+    if (!ok.includes(1)) continue;
+    out.push(...(await compactMeasurement(database, measurement, b, ok, batch, m, deps)));
   }
   return out;
 }
 
 function schemaProblem(
   measurement: string,
-  p: Point,
+  l: Layout,
   m: { readonly tagKeys: readonly string[]; readonly fields: ReadonlyMap<string, FieldType> },
 ): string | undefined {
-  for (let i = 0; i < p.fieldKeys.length; i++) {
-    const k = p.fieldKeys[i] as string;
+  for (let i = 0; i < l.fieldKeys.length; i++) {
+    const k = l.fieldKeys[i] as string;
     const fixed = m.fields.get(k);
     if (fixed === undefined) return `field "${k}" is already a tag key of measurement "${measurement}"`;
-    if (fixed !== p.fieldTypes[i]) return `field type conflict: "${k}" is ${fixed}, got ${p.fieldTypes[i]}`;
+    if (fixed !== l.fieldTypes[i]) return `field type conflict: "${k}" is ${fixed}, got ${l.fieldTypes[i]}`;
   }
-  const tag = p.tagKeys.find((k) => !m.tagKeys.includes(k));
+  const tag = l.tagKeys.find((k) => !m.tagKeys.includes(k));
   if (tag !== undefined) return `tag "${tag}" is already a field key of measurement "${measurement}"`;
   return undefined;
 }
 
-/** A distinct series of the batch: its tag set, and the partition its points of one day go to. */
-interface SeriesInfo {
-  readonly tagKeys: readonly string[];
-  readonly tagValues: readonly string[];
-  /** Template parts of this series (they depend on tags only). */
-  readonly parts: PartitionId["parts"];
-  /** The last day seen: [dayStart, dayEnd) in ns and its group. */
-  dayStart: bigint;
-  dayEnd: bigint;
+/** The partition of a series' points of one day: its template parts, and the group of the last day seen. */
+interface SeriesDay {
+  parts: PartitionId["parts"] | undefined;
   group: number;
 }
 
 interface Group {
   readonly id: PartitionId;
-  /** Indices into the measurement's points. */
-  readonly points: number[];
+  /** Rows of the batch. */
+  rows: Int32Array;
+  length: number;
 }
 
 async function compactMeasurement(
   database: string,
   measurement: string,
-  collected: Collected,
+  b: MeasurementBatch,
+  accepted: Uint8Array,
   batch: readonly Delivery[],
-  m: { readonly template: PartitionTemplate; readonly fields: ReadonlyMap<string, FieldType> },
+  m: {
+    readonly template: PartitionTemplate;
+    readonly fields: ReadonlyMap<string, FieldType>;
+    readonly sortKey: readonly string[];
+  },
   deps: CompactorDeps,
 ): Promise<FileEntry[]> {
-  // Series by identity of the parser's shared tag-value arrays, then by content across parses.
-  const seriesByArray = new Map<readonly string[], number>();
-  const seriesByKey = new Map<string, number>();
-  const series: SeriesInfo[] = [];
-  const seriesOfPoint = new Int32Array(collected.points.length);
+  const days: SeriesDay[] = b.series.map(() => ({ parts: undefined, group: -1 }));
+  // [start, end) of each series' last day (none yet: [1, 0)), compared through Int32 views: no BigInt per row.
+  const bounds = new BigInt64Array(2 * b.series.length);
+  for (let s = 0; s < b.series.length; s++) bounds[2 * s] = 1n;
+  const boundsView = int32View(bounds);
+  const timeView = int32View(b.timeNs);
   const groups: Group[] = [];
   const groupByPath = new Map<string, number>();
-  collected.points.forEach((p, i) => {
-    let s = seriesByArray.get(p.tagValues);
-    if (s === undefined) {
-      const key = JSON.stringify([p.tagKeys, p.tagValues]);
-      s = seriesByKey.get(key);
-      if (s === undefined) {
-        s = series.length;
-        seriesByKey.set(key, s);
-        const id = partitionOf(m.template, 0n, (tag) => {
-          const k = p.tagKeys.indexOf(tag);
-          return k < 0 ? null : (p.tagValues[k] as string);
-        });
-        series.push({
-          tagKeys: p.tagKeys,
-          tagValues: p.tagValues,
-          parts: id.parts,
-          dayStart: 1n,
-          dayEnd: 0n,
-          group: -1,
-        });
+  for (let i = 0; i < b.length; i++) {
+    if (accepted[i] === 0) continue;
+    const s = b.seriesOf[i] as number;
+    const info = days[s] as SeriesDay;
+    if (
+      compareInt64Across(timeView, i, boundsView, 2 * s) < 0 ||
+      compareInt64Across(timeView, i, boundsView, 2 * s + 1) >= 0
+    ) {
+      const time = b.timeNs[i] as bigint;
+      if (info.parts === undefined) {
+        const series = b.series[s] as BatchSeries;
+        info.parts = partitionOf(m.template, 0n, (tag) => {
+          const k = series.tagKeys.indexOf(tag);
+          return k < 0 ? null : (series.tagValues[k] as string);
+        }).parts;
       }
-      seriesByArray.set(p.tagValues, s);
-    }
-    seriesOfPoint[i] = s;
-    const info = series[s] as SeriesInfo;
-    if (p.time < info.dayStart || p.time >= info.dayEnd) {
-      const day = dayOf(p.time);
+      const day = dayOf(time);
       const [start, end] = dayRangeNs(day);
       const id: PartitionId = { day, parts: info.parts };
       const path = partitionPath(id);
@@ -296,19 +303,26 @@ async function compactMeasurement(
       if (g === undefined) {
         g = groups.length;
         groupByPath.set(path, g);
-        groups.push({ id, points: [] });
+        groups.push({ id, rows: new Int32Array(16), length: 0 });
       }
-      info.dayStart = start;
-      info.dayEnd = end;
+      bounds[2 * s] = start;
+      bounds[2 * s + 1] = end;
       info.group = g;
     }
-    (groups[info.group] as Group).points.push(i);
-  });
+    const group = groups[info.group] as Group;
+    if (group.length === group.rows.length) {
+      const rows = new Int32Array(Math.min(b.length, group.rows.length * 2));
+      rows.set(group.rows);
+      group.rows = rows;
+    }
+    group.rows[group.length++] = i;
+  }
   const seqOfRecord = batch.map((d) => d.record.sequence);
   const added: { partition: PartitionId; file: FileEntry }[] = [];
   for (const g of groups) {
-    const input = groupKeys(collected, g.points, seriesOfPoint, series, seqOfRecord, m.fields);
-    const table = sortDedup(input, pointSource(collected.points, g.points, input.fields));
+    const rows = g.rows.subarray(0, g.length);
+    const { keys, columns } = groupKeys(b, rows, seqOfRecord, m);
+    const table = sortDedup(keys, rowsSource(columnSource(columns), rows));
     const written = writeColumnarParquet(table, { level: 0, rowGroupRows: deps.rowGroupRows });
     const key = l0FileKey(database, measurement, g.id, written.minSeq, deps.ids.next());
     const put = await deps.store.put(key, written.bytes, { contentType: "application/vnd.apache.parquet" });
@@ -332,46 +346,46 @@ async function compactMeasurement(
   return added.map((a) => a.file);
 }
 
-/** The sort keys of one partition's points, over the union of their tag keys and fields. */
+/**
+ * The sort keys of one partition's rows, over the union of their tag keys (in sort-key order) and fields,
+ * with the batch columns holding those fields.
+ */
 function groupKeys(
-  collected: Collected,
-  indices: readonly number[],
-  seriesOfPoint: Int32Array,
-  series: readonly SeriesInfo[],
+  b: MeasurementBatch,
+  rows: Int32Array,
   seqOfRecord: readonly bigint[],
-  types: ReadonlyMap<string, FieldType>,
-): SortKeys {
-  const n = indices.length;
-  // Local series ids and the union of tag keys.
-  const local = new Int32Array(series.length).fill(-1);
-  const members: SeriesInfo[] = [];
+  m: { readonly fields: ReadonlyMap<string, FieldType>; readonly sortKey: readonly string[] },
+): { keys: SortKeys; columns: BatchColumn[] } {
+  const n = rows.length;
+  // Local series ids, and the layouts used (for the union of tag keys and fields).
+  const local = new Int32Array(b.series.length).fill(-1);
+  const members: BatchSeries[] = [];
   const seriesOf = new Int32Array(n);
   const timeNs = new BigInt64Array(n);
   const seq = new BigInt64Array(n);
-  const tagSet = new Set<string>();
-  const fieldSet = new Set<string>();
-  let lastFieldKeys: readonly string[] | undefined;
+  const usedLayouts = new Uint8Array(b.layouts.length);
   for (let i = 0; i < n; i++) {
-    const pi = indices[i] as number;
-    const s = seriesOfPoint[pi] as number;
+    const row = rows[i] as number;
+    const s = b.seriesOf[row] as number;
     let l = local[s] as number;
     if (l < 0) {
       l = members.length;
       local[s] = l;
-      const info = series[s] as SeriesInfo;
-      members.push(info);
-      for (const k of info.tagKeys) tagSet.add(k);
+      members.push(b.series[s] as BatchSeries);
     }
     seriesOf[i] = l;
-    const p = collected.points[pi] as Point;
-    timeNs[i] = p.time;
-    seq[i] = seqOfRecord[collected.records[pi] as number] as bigint;
-    if (p.fieldKeys !== lastFieldKeys) {
-      lastFieldKeys = p.fieldKeys;
-      for (const k of p.fieldKeys) fieldSet.add(k);
-    }
+    seq[i] = seqOfRecord[b.recordOf[row] as number] as bigint;
+    usedLayouts[b.layoutOf[row] as number] = 1;
   }
-  const tagKeys = [...tagSet].sort(compareUtf8);
+  gatherInt64(b.timeNs, rows, timeNs);
+  const tagSet = new Set<string>();
+  const fieldSet = new Set<string>();
+  b.layouts.forEach((l, i) => {
+    if (usedLayouts[i] === 0) return;
+    for (const k of l.tagKeys) tagSet.add(k);
+    for (const k of l.fieldKeys) fieldSet.add(k);
+  });
+  const tagKeys = orderBySortKey(tagSet, m.sortKey);
   const tagIndex = new Map(tagKeys.map((k, i) => [k, i]));
   const seriesTags = members.map((info) => {
     const values = new Array<string | null>(tagKeys.length).fill(null);
@@ -382,67 +396,22 @@ function groupKeys(
   });
   const fields: FieldDef[] = [...fieldSet].sort(compareUtf8).map((name) => ({
     name,
-    type: types.get(name) as FieldType,
+    type: m.fields.get(name) as FieldType,
   }));
-  return { tagKeys, fields, series: seriesTags, length: n, seriesOf, timeNs, seq };
+  // Accepted rows wrote each field with its schema type, so that column holds all of their values.
+  const columns = fields.map((f) => b.columns[b.column(f.name, f.type) as number] as BatchColumn);
+  return { keys: { tagKeys, fields, series: seriesTags, length: n, seriesOf, timeNs, seq }, columns };
 }
 
-/**
- * Field values read straight from the parsed points (input row r is points[indices[r]]): the sorted output
- * columns are the only copy made. Slots (field position per key of a point) are cached per key array, which
- * the parser shares between points.
- */
-function pointSource(
-  points: readonly Point[],
-  indices: readonly number[],
-  fields: readonly FieldDef[],
-): FieldSource {
-  const fieldIndex = new Map(fields.map((f, i) => [f.name, i]));
-  let slotsFor: readonly string[] | undefined;
-  let slots = new Int32Array(0);
-  const slotsOf = (p: Point): Int32Array => {
-    if (p.fieldKeys !== slotsFor) {
-      slotsFor = p.fieldKeys;
-      slots = Int32Array.from(p.fieldKeys, (k) => fieldIndex.get(k) as number);
-    }
-    return slots;
-  };
-  const point = (r: number) => points[indices[r] as number] as Point;
-  const store = (column: FieldValues, i: number, v: FieldValue) => {
-    if (typeof v === "boolean") (column as Uint8Array)[i] = v ? 1 : 0;
-    else (column as unknown as FieldValue[])[i] = v;
-  };
+/** A source over the batch's columns for a group whose input row r is batch row rows[r]. */
+function rowsSource(source: FieldSource, rows: Int32Array): FieldSource {
   return {
-    has: (f, r) => slotsOf(point(r)).includes(f),
-    copy(f, r, out, i) {
-      const p = point(r);
-      store(out.values, i, p.fieldValues[slotsOf(p).indexOf(f)] as FieldValue);
-    },
+    has: (f, r) => source.has(f, rows[r] as number),
+    copy: (f, r, out, i) => source.copy(f, rows[r] as number, out, i),
     gather(src, out) {
-      // One array per kind so that every store below sees a single array type (a mixed site is far slower).
-      const floats = out.map((c) => (c.values instanceof Float64Array ? c.values : undefined));
-      const ints = out.map((c) => (c.values instanceof BigInt64Array ? c.values : undefined));
-      const valid = out.map((c) => c.valid as Uint8Array);
-      for (let i = 0; i < src.length; i++) {
-        const p = point(src[i] as number);
-        const slots = slotsOf(p);
-        const fv = p.fieldValues;
-        for (let k = 0; k < slots.length; k++) {
-          const f = slots[k] as number;
-          (valid[f] as Uint8Array)[i] = 1;
-          const float = floats[f];
-          if (float !== undefined) {
-            float[i] = fv[k] as number;
-            continue;
-          }
-          const int = ints[f];
-          if (int !== undefined) {
-            int[i] = fv[k] as bigint;
-            continue;
-          }
-          store((out[f] as FieldColumn).values, i, fv[k] as FieldValue);
-        }
-      }
+      const mapped = new Int32Array(src.length);
+      for (let i = 0; i < src.length; i++) mapped[i] = rows[src[i] as number] as number;
+      source.gather(mapped, out);
     },
   };
 }

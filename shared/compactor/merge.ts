@@ -17,6 +17,7 @@ import { sortDedupColumns, splitColumnarAtSeries, summariseTagColumns } from "./
 import { CompactionError } from "./errors.ts";
 import type { MergeJob, MergePolicy } from "./plan.ts";
 import { DEFAULT_MERGE_POLICY, planMerges } from "./plan.ts";
+import { orderBySortKey } from "./sortkey.ts";
 
 export interface MergeDeps {
   readonly store: ObjectStore;
@@ -49,8 +50,11 @@ export async function executeMerge(job: MergeJob, deps: MergeDeps): Promise<Merg
     if (bytes === undefined) return { status: "lost-race", missing: [f.key] };
     inputs.push({ bytes, meta: readFileMetadata(bytes) });
   }
-  // 2. Decode, sort and dedup; only the merged columns outlive this call.
-  const merged = mergeInputs(inputs);
+  // 2. Decode, sort and dedup; only the merged columns outlive this call. Inputs written under another sort
+  // key (older files: alphabetical) are re-sorted like the rest, since every row is ranked anew.
+  const sortKey =
+    job.sortKey ?? (await deps.catalog.schema(job.database)).measurements.get(job.measurement)?.sortKey ?? [];
+  const merged = mergeInputs(inputs, sortKey);
   // 3. Write outputs (invisible until the catalog commit).
   const outputs: { file: FileEntry }[] = [];
   const written: string[] = [];
@@ -136,13 +140,14 @@ export async function runMerges(deps: MergeDeps, options: RunMergesOptions = {})
   let orphansDeleted = 0;
   const failed: { job: string; error: Error }[] = [];
   for (const database of options.databases ?? (await deps.catalog.databases())) {
-    for (const m of await deps.catalog.measurements(database)) {
+    const schema = await deps.catalog.schema(database);
+    for (const m of [...schema.measurements.values()].sort((a, b) => compareUtf8(a.name, b.name))) {
       if (!timeLeft()) break;
       const partitions = await deps.catalog.catalogPartitions(database, m.name);
       for (const job of planMerges(database, m.name, partitions, deps.policy ?? DEFAULT_MERGE_POLICY)) {
         if (!timeLeft()) break;
         try {
-          const outcome = await executeMerge(job, deps);
+          const outcome = await executeMerge({ ...job, sortKey: m.sortKey }, deps);
           if (outcome.status === "merged") merged++;
           else lostRaces++;
         } catch (cause) {
@@ -195,8 +200,14 @@ export async function collectOrphans(
  * Union schema, then each input decoded in turn (its compressed bytes dropped once decoded) into shared
  * columns, then one sort + dedup by index permutation.
  */
-function mergeInputs(inputs: { bytes: Uint8Array; meta: FileMetadata }[]): ColumnarTable {
-  const tagKeys = [...new Set(inputs.flatMap((t) => t.meta.tagKeys))].sort(compareUtf8);
+function mergeInputs(
+  inputs: { bytes: Uint8Array; meta: FileMetadata }[],
+  sortKey: readonly string[],
+): ColumnarTable {
+  const tagKeys = orderBySortKey(
+    inputs.flatMap((t) => t.meta.tagKeys),
+    sortKey,
+  );
   const fieldTypes = new Map<string, FieldDef>();
   for (const t of inputs)
     for (const f of t.meta.fields) {

@@ -38,6 +38,8 @@ export interface MergeJob {
   readonly inputs: readonly FileEntry[];
   /** Upper bound on output files (each ≥ targetFileBytes by input size, split between series). */
   readonly maxOutputs: number;
+  /** The measurement's sort key (catalog schema); when absent the executor reads it from the catalog. */
+  readonly sortKey?: readonly string[];
 }
 
 function byAge(a: FileEntry, b: FileEntry): number {

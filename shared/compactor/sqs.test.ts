@@ -6,7 +6,13 @@ import { parseLineProtocol } from "../lineprotocol/parse.ts";
 import { MemoryObjectStore } from "../objectstore/memory.ts";
 import { encodeRecord } from "../wal/codec.ts";
 import { decodeWalMessage } from "../wal/sqs.ts";
-import { CompactorConfigError, loadCompactorConfig, templateFor } from "./config.ts";
+import {
+  CompactorConfigError,
+  loadCompactorConfig,
+  parseTemplateRules,
+  sortKeyFor,
+  templateFor,
+} from "./config.ts";
 import { compactSqsBatch } from "./sqs.ts";
 import { record } from "./testkit.ts";
 
@@ -65,6 +71,36 @@ describe("compactor configuration", () => {
     assert.throws(
       () => loadCompactorConfig({ SEDIMENT_BUCKET: "b", SEDIMENT_ROW_GROUP_ROWS: "12x" }),
       /SEDIMENT_ROW_GROUP_ROWS must be an integer/,
+    );
+  });
+
+  it("reads an optional sortKey per rule, with or without parts, and rejects bad ones", () => {
+    const rules = parseTemplateRules(
+      '[{"database":"db","measurement":"cpu","sortKey":["hostname","region"]},' +
+        '{"database":"*","measurement":"cpu","parts":[{"kind":"tag","tag":"region"}],"sortKey":["rack"]},' +
+        '{"database":"*","measurement":"*","parts":[]}]',
+    );
+    assert.deepEqual(sortKeyFor(rules)("db", "cpu"), ["hostname", "region"]);
+    assert.deepEqual(templateFor(rules)("db", "cpu"), { parts: [] }, "the first matching rule gives both");
+    assert.deepEqual(sortKeyFor(rules)("other", "cpu"), ["rack"]);
+    assert.equal(sortKeyFor(rules)("db", "mem"), undefined);
+    for (const [sortKey, message] of [
+      ["[]", /sortKey must be a non-empty array of tag keys/],
+      ['"hostname"', /sortKey must be a non-empty array of tag keys/],
+      ['["a",""]', /sortKey\[1\] must be a non-empty string, got ""/],
+      ['["a",3]', /sortKey\[1\] must be a non-empty string, got 3/],
+      ['["time_ns"]', /sortKey\[0\]: "time_ns" is a reserved column/],
+      ['["a","b","a"]', /sortKey names "a" twice/],
+    ] as const)
+      assert.throws(
+        () => parseTemplateRules(`[{"database":"*","measurement":"m","sortKey":${sortKey}}]`),
+        (e: Error) => e instanceof CompactorConfigError && message.test(e.message),
+        sortKey,
+      );
+    assert.throws(() => parseTemplateRules('[{"database":"*","measurement":"m"}]'), /parts or sortKey/);
+    assert.throws(
+      () => parseTemplateRules('[{"database":"*","measurement":"m","parts":{}}]'),
+      /parts must be an array/,
     );
   });
 });

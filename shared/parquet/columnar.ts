@@ -21,7 +21,7 @@ export interface FieldColumn {
 }
 
 export interface ColumnarTable {
-  /** Sorted ascending by UTF-8 bytes. */
+  /** In sort-key order: rows are sorted by these tags' values in this order, then by time. */
   readonly tagKeys: readonly string[];
   readonly fields: readonly FieldDef[];
   readonly length: number;
@@ -166,4 +166,73 @@ export function sliceColumnar(table: ColumnarTable, start: number, end: number):
       valid: c.valid === null ? null : c.valid.subarray(start, end),
     })),
   };
+}
+
+// INT64 columns are handled through Int32 views (little-endian halves, as every JS engine stores typed
+// arrays on the platforms we run on): reading a BigInt64Array element allocates a BigInt, and these loops
+// run once per row.
+
+/** The Int32 view of a BigInt64Array: element i is [2i] (low, unsigned bits) and [2i + 1] (high, signed). */
+export function int32View(a: BigInt64Array): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, a.length * 2);
+}
+
+/** to[i] = from[src[i]] for every i, without creating BigInts. */
+export function gatherInt64(from: BigInt64Array, src: Int32Array, to: BigInt64Array): void {
+  const f = int32View(from);
+  const t = int32View(to);
+  for (let i = 0; i < src.length; i++) {
+    const s = (src[i] as number) * 2;
+    t[2 * i] = f[s] as number;
+    t[2 * i + 1] = f[s + 1] as number;
+  }
+}
+
+/** Compares elements a and b of an int64 array given as its int32View: -1, 0 or 1. */
+export function compareInt64At(v: Int32Array, a: number, b: number): number {
+  return compareInt64Across(v, a, v, b);
+}
+
+/** Compares element a of one int32View with element b of another: -1, 0 or 1. */
+export function compareInt64Across(va: Int32Array, a: number, vb: Int32Array, b: number): number {
+  const ha = va[2 * a + 1] as number;
+  const hb = vb[2 * b + 1] as number;
+  if (ha !== hb) return ha < hb ? -1 : 1;
+  const la = (va[2 * a] as number) >>> 0;
+  const lb = (vb[2 * b] as number) >>> 0;
+  return la === lb ? 0 : la < lb ? -1 : 1;
+}
+
+/** Smallest and largest value of a non-empty array. */
+export function int64Range(a: BigInt64Array): readonly [bigint, bigint] {
+  const v = int32View(a);
+  let min = 0;
+  let max = 0;
+  for (let i = 1; i < a.length; i++) {
+    if (compareInt64At(v, i, min) < 0) min = i;
+    else if (compareInt64At(v, i, max) > 0) max = i;
+  }
+  return [a[min] as bigint, a[max] as bigint];
+}
+
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+  throw new Error("columnar INT64 helpers assume a little-endian platform");
+
+const TWO_32 = 2 ** 32;
+
+/**
+ * to[i] = floor(from[i] / divisor) (rounding toward minus infinity), exactly, for 1 ≤ divisor ≤ 2^20:
+ * high half first, then the remainder joined with the low half, which stays below 2^52.
+ */
+export function floorDivInt64(from: BigInt64Array, divisor: number, to: BigInt64Array): void {
+  const f = int32View(from);
+  const t = int32View(to);
+  for (let i = 0; i < from.length; i++) {
+    const hi = f[2 * i + 1] as number;
+    const qHi = Math.floor(hi / divisor);
+    const rest = (hi - qHi * divisor) * TWO_32 + ((f[2 * i] as number) >>> 0);
+    const qLo = Math.floor(rest / divisor);
+    t[2 * i] = qLo | 0;
+    t[2 * i + 1] = qHi;
+  }
 }

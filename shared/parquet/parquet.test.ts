@@ -124,6 +124,54 @@ describe("Parquet writer and reader", () => {
     ]);
   });
 
+  it("records the sort key (the tag column order); files without one read as alphabetical", async () => {
+    const hostFirst: MeasurementTable = {
+      tagKeys: ["host", "area"],
+      fields: [{ name: "v", type: "float" }],
+      rows: [
+        { tags: ["h1", "z"], timeNs: 1n, seq: 1n, values: [1] },
+        { tags: ["h2", "a"], timeNs: 1n, seq: 1n, values: [2] },
+      ],
+    };
+    const meta = readFileMetadata(writeMeasurementParquet(hostFirst, { level: 0 }).bytes);
+    assert.deepEqual(
+      [meta.tagKeys, meta.sortKey],
+      [
+        ["host", "area"],
+        ["host", "area"],
+      ],
+    );
+    const { parquetWriteBuffer } = await import("hyparquet-writer");
+    const legacy = (extra: Record<string, string>) =>
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: "time_ns", data: BigInt64Array.from([1n]), type: "INT64" },
+            { name: "_seq", data: BigInt64Array.from([1n]), type: "INT64" },
+            { name: "host", data: ["h"], type: "STRING" },
+            { name: "area", data: ["a"], type: "STRING" },
+          ],
+          kvMetadata: Object.entries({
+            "sediment.format_version": "1",
+            "sediment.min_time_ns": "1",
+            "sediment.max_time_ns": "1",
+            "sediment.row_count": "1",
+            "sediment.min_seq": "1",
+            "sediment.max_seq": "1",
+            "sediment.level": "1",
+            "sediment.tags": JSON.stringify(["host", "area"]),
+            "sediment.fields": "{}",
+            ...extra,
+          }).map(([key, value]) => ({ key, value })),
+        }),
+      );
+    assert.deepEqual(readFileMetadata(legacy({})).sortKey, ["area", "host"]);
+    assert.throws(
+      () => readFileMetadata(legacy({ "sediment.sort_key": JSON.stringify(["area", "host"]) })),
+      /"sediment.sort_key" \["area","host"\] does not match the tag columns \["host","area"\]/,
+    );
+  });
+
   it("groups consecutive row groups into reads of bounded rows", () => {
     assert.deepEqual(readCalls([5, 5, 5, 20, 1], 10), [[0, 1], [2], [3], [4]]);
     assert.deepEqual(readCalls([], 10), []);

@@ -5,6 +5,7 @@ import { tableFromIPC } from "apache-arrow";
 import { parquetMetadata, parquetRead } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import * as pw from "parquet-wasm";
+import { compareUtf8 } from "../lineprotocol/order.ts";
 import type { FieldType, FieldValue } from "../lineprotocol/types.ts";
 import type { ColumnarTable, FieldColumn, FieldValues } from "./columnar.ts";
 import { allocFieldValues } from "./columnar.ts";
@@ -20,7 +21,10 @@ export interface FileMetadata {
   readonly maxTimeNs: bigint;
   readonly minSeq: bigint;
   readonly maxSeq: bigint;
+  /** Tag columns in file order (the sort-key order in files that have one). */
   readonly tagKeys: readonly string[];
+  /** The tag keys rows are sorted by, most significant first; alphabetical for files older than the key. */
+  readonly sortKey: readonly string[];
   readonly fields: readonly FieldDef[];
   /** Rows of each row group, in file order. */
   readonly rowGroupRows: readonly number[];
@@ -40,6 +44,7 @@ export function readFileMetadata(bytes: Uint8Array): FileMetadata {
   };
   try {
     const fields = JSON.parse(need(META.fields)) as Record<string, FieldType>;
+    const tagKeys = JSON.parse(need(META.tags)) as string[];
     return {
       formatVersion: need(META.formatVersion),
       level: Number(need(META.level)),
@@ -48,7 +53,8 @@ export function readFileMetadata(bytes: Uint8Array): FileMetadata {
       maxTimeNs: BigInt(need(META.maxTimeNs)),
       minSeq: BigInt(need(META.minSeq)),
       maxSeq: BigInt(need(META.maxSeq)),
-      tagKeys: JSON.parse(need(META.tags)) as string[],
+      tagKeys,
+      sortKey: fileSortKey(tagKeys, kv.get(META.sortKey)),
       fields: Object.entries(fields).map(([name, type]) => ({ name, type })),
       rowGroupRows: meta.row_groups.map((g) => Number(g.num_rows)),
     };
@@ -56,6 +62,20 @@ export function readFileMetadata(bytes: Uint8Array): FileMetadata {
     if (cause instanceof ParquetFormatError) throw cause;
     throw new ParquetFormatError(`bad Sediment metadata: ${String(cause)}`, { cause });
   }
+}
+
+function fileSortKey(tagKeys: readonly string[], raw: string | undefined): string[] {
+  if (raw === undefined) return [...tagKeys].sort(compareUtf8);
+  const key = JSON.parse(raw) as unknown;
+  if (
+    !Array.isArray(key) ||
+    key.length !== tagKeys.length ||
+    !key.every((k, i) => typeof k === "string" && k === tagKeys[i])
+  )
+    throw new ParquetFormatError(
+      `"${META.sortKey}" ${raw} does not match the tag columns ${JSON.stringify(tagKeys)}`,
+    );
+  return key as string[];
 }
 
 function fieldValue(type: FieldType, v: unknown): FieldValue | null {

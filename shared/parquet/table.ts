@@ -17,7 +17,7 @@ export interface Row {
 }
 
 export interface MeasurementTable {
-  /** Sorted ascending by UTF-8 bytes. */
+  /** In sort-key order: rows are sorted by these tags' values in this order (see META.sortKey). */
   readonly tagKeys: readonly string[];
   readonly fields: readonly FieldDef[];
   readonly rows: readonly Row[];
@@ -37,8 +37,13 @@ export const META = {
   minSeq: "sediment.min_seq",
   maxSeq: "sediment.max_seq",
   level: "sediment.level",
-  /** JSON array of tag column names (sorted): tells tag columns from string fields. */
+  /** JSON array of tag column names, in sort-key order: tells tag columns from string fields. */
   tags: "sediment.tags",
+  /**
+   * JSON array of the tag keys rows are sorted by, most significant first (then time_ns). Files written
+   * before it existed lack it and are sorted by their tags alphabetically.
+   */
+  sortKey: "sediment.sort_key",
   /** JSON object field name -> FieldType. */
   fields: "sediment.fields",
 } as const;
