@@ -1,6 +1,8 @@
 // Streaming aggregators: one small state per (series group, window, call). count/sum/mean/min/max/
 // first/last/spread/stddev hold O(1); median/percentile/mode/distinct keep the window's values.
+// The common ones also take float columns of a batch directly, with the same result as row by row.
 import type { Expr } from "../influxql/ast.ts";
+import { type ColumnBatch, type FieldColumn, fieldValue } from "./columns.ts";
 import type { Row, Value } from "./condition.ts";
 import { QueryError } from "./errors.ts";
 
@@ -15,7 +17,38 @@ export interface AggResult {
 export interface Accumulator {
   /** `row` is passed only when the query reads auxiliary fields from the selected point. */
   add(v: Value, t: bigint, row?: Row): void;
+  /** Float values of `rows[from..to)` of a batch, in file order: the same as add() for each. */
+  addFloats?(
+    data: Float64Array,
+    valid: Uint8Array | undefined,
+    batch: ColumnBatch,
+    rows: Int32Array,
+    from: number,
+    to: number,
+  ): void;
   result(): AggResult;
+}
+
+/** Feeds rows `rows[from..to)` of a batch column to an accumulator (nulls are skipped, as add() does). */
+export function addColumn(
+  acc: Accumulator,
+  col: FieldColumn,
+  batch: ColumnBatch,
+  rows: Int32Array,
+  from: number,
+  to: number,
+): void {
+  if (col.kind === "null") return;
+  if (col.kind === "float" && acc.addFloats) {
+    acc.addFloats(col.data, col.valid, batch, rows, from, to);
+    return;
+  }
+  const time = batch.time;
+  for (let k = from; k < to; k++) {
+    const r = rows[k] as number;
+    const v = fieldValue(col, r);
+    if (v !== null) acc.add(v, time[r] as bigint);
+  }
 }
 
 export const SELECTORS = new Set(["first", "last", "min", "max", "percentile"]);
@@ -102,6 +135,11 @@ export function createAccumulator(spec: CallSpec): Accumulator {
         add: (v) => {
           if (v !== null) n++;
         },
+        addFloats: (_data, valid, _batch, rows, from, to) => {
+          let c = to - from;
+          if (valid) for (let k = from; k < to; k++) if (!valid[rows[k] as number]) c--;
+          n += BigInt(c);
+        },
         result: () => ({ value: n }),
       };
     }
@@ -119,6 +157,15 @@ export function createAccumulator(spec: CallSpec): Accumulator {
           } else return;
           any = true;
         },
+        addFloats: (data, valid, _batch, rows, from, to) => {
+          for (let k = from; k < to; k++) {
+            const r = rows[k] as number;
+            if (valid && !valid[r]) continue;
+            floatSum += data[r] as number;
+            anyFloat = true;
+            any = true;
+          }
+        },
         result: () => ({ value: !any ? null : anyFloat ? floatSum + Number(intSum) : intSum }),
       };
     }
@@ -129,6 +176,14 @@ export function createAccumulator(spec: CallSpec): Accumulator {
         add: (v) => {
           if (isNum(v)) {
             sum += Number(v);
+            n++;
+          }
+        },
+        addFloats: (data, valid, _batch, rows, from, to) => {
+          for (let k = from; k < to; k++) {
+            const r = rows[k] as number;
+            if (valid && !valid[r]) continue;
+            sum += data[r] as number;
             n++;
           }
         },
@@ -149,6 +204,17 @@ export function createAccumulator(spec: CallSpec): Accumulator {
           mean += d / n;
           m2 += d * (x - mean);
         },
+        addFloats: (data, valid, _batch, rows, from, to) => {
+          for (let k = from; k < to; k++) {
+            const r = rows[k] as number;
+            if (valid && !valid[r]) continue;
+            const x = data[r] as number;
+            n++;
+            const d = x - mean;
+            mean += d / n;
+            m2 += d * (x - mean);
+          }
+        },
         result: () => ({ value: n < 2 ? null : Math.sqrt(m2 / (n - 1)) }),
       };
     }
@@ -160,6 +226,15 @@ export function createAccumulator(spec: CallSpec): Accumulator {
           if (!isNum(v)) return;
           if (min === undefined || lt(v, min)) min = v;
           if (max === undefined || lt(max, v)) max = v;
+        },
+        addFloats: (data, valid, _batch, rows, from, to) => {
+          for (let k = from; k < to; k++) {
+            const r = rows[k] as number;
+            if (valid && !valid[r]) continue;
+            const v = data[r] as number;
+            if (min === undefined || lt(v, min)) min = v;
+            if (max === undefined || lt(max, v)) max = v;
+          }
         },
         result: () => {
           if (min === undefined || max === undefined) return { value: null };
@@ -175,22 +250,43 @@ export function createAccumulator(spec: CallSpec): Accumulator {
       let bestT = 0n;
       let bestRow: Row | undefined;
       let bool = false;
+      const add = (raw: Value, t: bigint, row: Row | undefined): void => {
+        // Booleans order false < true; they are compared as 0 and 1 and reported back as booleans.
+        if (typeof raw === "boolean") bool = true;
+        const v = typeof raw === "boolean" ? (raw ? 1 : 0) : raw;
+        if (!isNum(v)) return;
+        // Ties keep the earliest point, as InfluxDB does.
+        if (
+          best === undefined ||
+          (wantMax ? lt(best, v) : lt(v, best)) ||
+          (!lt(v, best) && !lt(best, v) && t < bestT)
+        ) {
+          best = v;
+          bestT = t;
+          bestRow = row;
+        }
+      };
       return {
-        add: (raw, t, row) => {
-          // Booleans order false < true; they are compared as 0 and 1 and reported back as booleans.
-          if (typeof raw === "boolean") bool = true;
-          const v = typeof raw === "boolean" ? (raw ? 1 : 0) : raw;
-          if (!isNum(v)) return;
-          // Ties keep the earliest point, as InfluxDB does.
-          if (
-            best === undefined ||
-            (wantMax ? lt(best, v) : lt(v, best)) ||
-            (!lt(v, best) && !lt(best, v) && t < bestT)
-          ) {
-            best = v;
-            bestT = t;
-            bestRow = row;
+        add,
+        addFloats: (data, valid, batch, rows, from, to) => {
+          // The segment's best (earliest among equal values, by exact offset), then one add().
+          const off = batch.off;
+          let bi = -1;
+          let bv = 0;
+          for (let k = from; k < to; k++) {
+            const r = rows[k] as number;
+            if (valid && !valid[r]) continue;
+            const v = data[r] as number;
+            if (
+              bi < 0 ||
+              (wantMax ? bv < v : v < bv) ||
+              (!(v < bv) && !(bv < v) && (off[r] as number) < (off[bi] as number))
+            ) {
+              bi = r;
+              bv = v;
+            }
           }
+          if (bi >= 0) add(bv, batch.time[bi] as bigint, undefined);
         },
         result: () =>
           best === undefined
@@ -204,14 +300,30 @@ export function createAccumulator(spec: CallSpec): Accumulator {
       let val: Value = null;
       let tt: bigint | undefined;
       let at: Row | undefined;
+      const add = (v: Value, t: bigint, row: Row | undefined): void => {
+        if (v === null) return;
+        if (tt === undefined || (wantLast ? t > tt : t < tt)) {
+          val = v;
+          tt = t;
+          at = row;
+        }
+      };
       return {
-        add: (v, t, row) => {
-          if (v === null) return;
-          if (tt === undefined || (wantLast ? t > tt : t < tt)) {
-            val = v;
-            tt = t;
-            at = row;
+        add,
+        addFloats: (data, valid, batch, rows, from, to) => {
+          // The segment's earliest (latest) valid row, the first one seen among equal times, then one add().
+          const off = batch.off;
+          let bi = -1;
+          for (let k = from; k < to; k++) {
+            const r = rows[k] as number;
+            if (valid && !valid[r]) continue;
+            if (
+              bi < 0 ||
+              (wantLast ? (off[r] as number) > (off[bi] as number) : (off[r] as number) < (off[bi] as number))
+            )
+              bi = r;
           }
+          if (bi >= 0) add(data[bi] as number, batch.time[bi] as bigint, undefined);
         },
         result: () =>
           tt === undefined ? { value: null } : { value: val, time: tt, ...(at ? { aux: at } : {}) },

@@ -17,6 +17,7 @@ import type { WalTail } from "../wal/port.ts";
 import {
   type Accumulator,
   type AggResult,
+  addColumn,
   type CallSpec,
   callSpec,
   createAccumulator,
@@ -24,6 +25,8 @@ import {
   SELECTORS,
   typeError,
 } from "./aggregate.ts";
+import { applyFloatFilter, sameTags, splitCondition, tagChanges } from "./columnar.ts";
+import { type ColumnBatch, type FieldColumn, isValid, NULL_COLUMN, tagValue } from "./columns.ts";
 import {
   arith,
   compilePredicate,
@@ -40,12 +43,15 @@ import { QueryError, QueryLimitError, UnsupportedError } from "./errors.ts";
 import type { QueryLimits } from "./limits.ts";
 import { overlapClusters, type PruneInput, planFiles } from "./planner.ts";
 import {
+  batchRows,
   DedupMerger,
   type FooterCache,
   type IoStats,
   type LineParser,
   type Projection,
   readFile,
+  readFileBatches,
+  selectRows,
   walRows,
 } from "./source.ts";
 import { floorDiv, MAX_TIME, MIN_TIME } from "./time.ts";
@@ -58,6 +64,8 @@ export interface ExecDeps {
   readonly clock: Clock;
   readonly limits: QueryLimits;
   readonly footers?: FooterCache;
+  /** Sends every row through the row-at-a-time path (the reference the batch path is tested against). */
+  readonly rowEngine?: boolean;
 }
 
 export interface SeriesResult {
@@ -352,6 +360,7 @@ async function scan(
   condition: Expr | undefined,
   projection: Projection,
   sink: (rows: Row[]) => boolean | undefined,
+  batchSink?: (batch: ColumnBatch) => void,
 ): Promise<void> {
   const { deps, stats } = ctx;
   const tagSet = new Set(m.tagKeys);
@@ -400,8 +409,7 @@ async function scan(
   const fullTags: Projection = { tagNames: m.tagKeys, fieldNames: projection.fieldNames, seq: true };
   const toProjection = reproject(m.tagKeys, projection.tagNames);
   let stopped = false;
-  const emit = (rows: Row[]): void => {
-    if (stopped) return;
+  const checkLimits = (): void => {
     if (stats.rowsScanned + stats.walPoints > deps.limits.maxPointsScanned) {
       throw new QueryLimitError(
         "maxPointsScanned",
@@ -410,18 +418,35 @@ async function scan(
       );
     }
     checkDeadline(ctx);
+  };
+  const emit = (rows: Row[]): void => {
+    if (stopped) return;
+    checkLimits();
     if (sink(rows)) stopped = true;
   };
+  const source = (file: FileEntry, proj: Projection) => ({
+    store: deps.store,
+    file,
+    prune,
+    projection: proj,
+    stats,
+    footerBytes: deps.limits.footerBytes,
+    ...(deps.footers ? { footers: deps.footers } : {}),
+  });
   const read = (file: FileEntry, proj: Projection, onRows: (rows: Row[]) => void): Promise<void> =>
-    readFile({
-      store: deps.store,
-      file,
-      prune,
-      projection: proj,
-      stats,
-      footerBytes: deps.limits.footerBytes,
-      onRows,
-    });
+    readFile({ ...source(file, proj), onRows });
+  // Files that need no dedup go to the batch consumer when there is one: no row objects are built.
+  const readDirect = (file: FileEntry): Promise<void> =>
+    batchSink
+      ? readFileBatches({
+          ...source(file, { ...projection, seq: false }),
+          onBatch: (b) => {
+            if (stopped) return;
+            checkLimits();
+            batchSink(b);
+          },
+        })
+      : read(file, { ...projection, seq: false }, emit);
 
   const direct: FileEntry[] = [];
   const merged: Src[][] = [];
@@ -431,7 +456,7 @@ async function scan(
     else merged.push(cluster);
   }
   await pool(direct, deps.limits.fileConcurrency, async (f) => {
-    if (!stopped) await read(f, { ...projection, seq: false }, emit);
+    if (!stopped) await readDirect(f);
   });
   for (const cluster of merged) {
     if (stopped) break;
@@ -653,8 +678,8 @@ async function selectMeasurement(
     lastGroup = groupFor(row);
     return lastGroup;
   };
-  const groupFor = (row: Row): GroupState => {
-    const vals = groupIdx.map((i) => row.tags[i] ?? null);
+  const groupFor = (row: Row): GroupState => groupForTags(groupIdx.map((i) => row.tags[i] ?? null));
+  const groupForTags = (vals: (string | null)[]): GroupState => {
     const key = vals.map((v) => v ?? "").join("\u0000");
     let g = groups.get(key);
     if (!g) {
@@ -745,7 +770,176 @@ async function selectMeasurement(
     }
     return false;
   };
-  await scan(ctx, db, m, range, stmt.condition, { tagNames, fieldNames, seq: false }, sink);
+  // Batches of files that need no dedup: filtered column by column, aggregated without rows where
+  // the condition and calls allow it, else turned into rows only for the rows that may match.
+  const split = splitCondition(stmt.condition, isTag, (n) => m.fields.get(n));
+  const tagPreds = split.tags.map((c) => compilePredicate(c, layout, ctx.nowNs));
+  const floatFilters = split.floats.map((f) => ({ f, idx: fieldNames.indexOf(f.field) }));
+  const tagSet = new Set(m.tagKeys);
+  const prune: PruneInput = {
+    range,
+    nowNs: ctx.nowNs,
+    isTag: (n) => tagSet.has(n),
+    ...(stmt.condition ? { condition: stmt.condition } : {}),
+  };
+  const allTags = tagNames.map((_, i) => i);
+  const tagRow: Row = { time: 0n, tags: new Array(tagNames.length).fill(null), values: [], seq: 0n };
+  const filterBatch = (b: ColumnBatch): Int32Array => {
+    let rows = selectRows(b, prune, tagNames);
+    if (tagPreds.length) {
+      // Tag-only conditions are constant within a series run: evaluate them when the tags change.
+      let k = 0;
+      let prev = -1;
+      let ok = false;
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i] as number;
+        if (prev < 0 || !sameTags(b, allTags, prev, r)) {
+          for (let t = 0; t < tagNames.length; t++) tagRow.tags[t] = tagValue(b.tags[t], r);
+          ok = tagPreds.every((p) => p(tagRow));
+          prev = r;
+        }
+        if (ok) rows[k++] = r;
+      }
+      rows = rows.subarray(0, k);
+    }
+    for (const { f, idx } of floatFilters) rows = applyFloatFilter(b.fields[idx] ?? NULL_COLUMN, f, rows);
+    return rows;
+  };
+  const rowsOf = (b: ColumnBatch): void => {
+    sink(batchRows(b, filterBatch(b)));
+  };
+
+  const intervalNum = interval ? Number(interval.intervalNs) : 0;
+  const columnarAgg =
+    aggregate &&
+    !distinctOnly &&
+    !auxMode &&
+    split.exact &&
+    (!interval || (interval.intervalNs > 0n && interval.intervalNs < 2n ** 52n));
+  const lastGroupOf = (b: ColumnBatch, r: number): GroupState => {
+    if (lastGroup) {
+      let same = true;
+      for (let k = 0; k < groupIdx.length; k++) {
+        if (tagValue(b.tags[groupIdx[k] as number], r) !== lastGroup.tags[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return lastGroup;
+    }
+    lastGroup = groupForTags(groupIdx.map((i) => tagValue(b.tags[i], r)));
+    return lastGroup;
+  };
+  const aggregateBatch = (b: ColumnBatch): void => {
+    if (!b.offExact || b.span + intervalNum >= 2 ** 53) {
+      rowsOf(b);
+      return;
+    }
+    let rows = filterBatch(b);
+    const cols: FieldColumn[] = argIdx.map((i) =>
+      i === undefined ? NULL_COLUMN : (b.fields[i] ?? NULL_COLUMN),
+    );
+    // As in the row path: a row whose aggregated fields are all null creates no window or series.
+    if (!cols.some((c) => c.kind !== "null" && c.kind !== "string" && !c.valid)) {
+      let k = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i] as number;
+        if (cols.some((c) => isValid(c, r))) rows[k++] = r;
+      }
+      rows = rows.subarray(0, k);
+    }
+    const off = b.off;
+    const changes = tagChanges(b, groupIdx);
+    const w0 = interval ? windowOf(b.base) : 0n;
+    const d0 = interval ? Number(b.base - w0) : 0;
+    let i = 0;
+    while (i < rows.length) {
+      const r0 = rows[i] as number;
+      const g = lastGroupOf(b, r0);
+      // Window k holds offsets x with k*I <= x + d0 < (k+1)*I; all exact integers below 2^53.
+      let wk = 0;
+      let lo = Number.NEGATIVE_INFINITY;
+      let hi = Number.POSITIVE_INFINITY;
+      if (interval) {
+        const a = (off[r0] as number) + d0;
+        wk = Math.floor(a / intervalNum);
+        if (wk * intervalNum > a) wk--;
+        else if ((wk + 1) * intervalNum <= a) wk++;
+        lo = wk * intervalNum - d0;
+        hi = lo + intervalNum;
+      }
+      let j = i + 1;
+      while (j < rows.length) {
+        const r = rows[j] as number;
+        const x = off[r] as number;
+        if (x < lo || x >= hi || changes[r] !== changes[r0]) break;
+        j++;
+      }
+      const w = interval ? w0 + BigInt(wk) * interval.intervalNs : 0n;
+      let accs = g.windows.get(w);
+      if (!accs) {
+        accs = specs.map(createAccumulator);
+        g.windows.set(w, accs);
+      }
+      for (let c = 0; c < accs.length; c++)
+        addColumn(accs[c] as Accumulator, cols[c] as FieldColumn, b, rows, i, j);
+      i = j;
+    }
+  };
+
+  // Raw rows under LIMIT: in a run of one series (times ascending) only the first (last, for DESC)
+  // offset+limit rows the statement accepts can be returned, so the rest are never built.
+  const rawKeep = stmt.limit > 0 ? stmt.offset + stmt.limit : 0;
+  const accepts = (row: Row): boolean => {
+    if (!pred(row)) return false;
+    for (let i = 0; i < evalRaw.length; i++)
+      if (fieldRefs[i] && (evalRaw[i] as (r: Row) => Value)(row) !== null) return true;
+    return false;
+  };
+  const rawBatch = (b: ColumnBatch): void => {
+    const rows = filterBatch(b);
+    if (rawKeep === 0 || !b.offExact) {
+      sink(batchRows(b, rows));
+      return;
+    }
+    const keep: number[] = [];
+    const one = new Int32Array(1);
+    const takeRun = (from: number, to: number): void => {
+      if (to - from <= rawKeep) {
+        for (let k = from; k < to; k++) keep.push(rows[k] as number);
+        return;
+      }
+      const found: number[] = [];
+      const desc = stmt.order === "desc";
+      for (let n = 0; n < to - from && found.length < rawKeep; n++) {
+        const r = rows[desc ? to - 1 - n : from + n] as number;
+        one[0] = r;
+        if (accepts(batchRows(b, one)[0] as Row)) found.push(r);
+      }
+      if (desc) found.reverse();
+      keep.push(...found);
+    };
+    const off = b.off;
+    const changes = tagChanges(b, allTags);
+    let start = 0;
+    for (let i = 1; i <= rows.length; i++) {
+      const a = rows[i - 1] as number;
+      const r = rows[i];
+      if (r !== undefined && (off[r] as number) > (off[a] as number) && changes[r] === changes[a]) continue;
+      takeRun(start, i);
+      start = i;
+    }
+    sink(batchRows(b, Int32Array.from(keep)));
+  };
+  const batchSink = ctx.deps.rowEngine
+    ? undefined
+    : !aggregate
+      ? rawBatch
+      : columnarAgg
+        ? aggregateBatch
+        : rowsOf;
+
+  await scan(ctx, db, m, range, stmt.condition, { tagNames, fieldNames, seq: false }, sink, batchSink);
 
   // Emit.
   const ordered = [...groups.values()].sort((a, b) => cmpTags(a.tags, b.tags));

@@ -1,18 +1,34 @@
-// Reads points for the engine: chosen row groups and columns of Parquet files (hyparquet over ranged
-// ObjectStore reads, with a per-file range cache) and, in local mode, the WAL tail's pending records.
+// Reads points for the engine: chosen row groups, pages and columns of Parquet files as column batches
+// (columns.ts decodes our files; hyparquet reads the rest), footers cached, and the WAL tail's records.
 import {
   type AsyncBuffer,
+  type ColumnChunk,
   type FileMetaData,
   parquetMetadataAsync,
   parquetRead,
   readColumnIndex,
   readOffsetIndex,
+  type SchemaElement,
 } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import type { FileEntry } from "../catalog/port.ts";
 import type { ParseOptions, ParseResult } from "../lineprotocol/types.ts";
 import type { ObjectStore } from "../objectstore/port.ts";
 import type { WalRecord } from "../wal/port.ts";
+import {
+  type CodedColumn,
+  type ColumnBatch,
+  columnSlices,
+  type DecodedColumn,
+  decodableColumns,
+  type FieldColumn,
+  fieldValue,
+  NULL_COLUMN,
+  type PageLocation,
+  readColumnRange,
+  tagValue,
+  timeOffsets,
+} from "./columns.ts";
 import { mayMatch, type PruneSummary, passes, prunableTags, type Row, type Value } from "./condition.ts";
 import {
   choosePageRanges,
@@ -121,11 +137,15 @@ export interface FileReadOptions {
   readonly footerBytes: number;
   /** Parsed footers by object key: data files are immutable, so a footer never goes stale. */
   readonly footers?: FooterCache;
-  /** Receives each row group's rows as they are decoded (memory stays at one row group). */
-  readonly onRows: (rows: Row[]) => void;
 }
 
-export async function readFile(o: FileReadOptions): Promise<void> {
+/**
+ * Reads the chosen row groups and pages of a file as column batches (memory stays at one page
+ * range). Batches hold every row of the pages read; `selectRows` applies the range and tag tests.
+ */
+export async function readFileBatches(
+  o: FileReadOptions & { readonly onBatch: (batch: ColumnBatch) => void },
+): Promise<void> {
   const buffer = objectBuffer(o.store, o.file.key, o.file.sizeBytes, o.stats);
   let metadata = o.footers?.get(o.file.key);
   if (!metadata) {
@@ -146,24 +166,77 @@ export async function readFile(o: FileReadOptions): Promise<void> {
   const hasNs = columns.includes("time_ns");
   if (!hasNs) columns = ["time", ...columns];
   const timeName = hasNs ? "time_ns" : "time";
-  const defaultSeq = o.file.maxSeq;
-  const tagTest = rowTagTest(o.prune, tagNames);
-  const pageIndex = await loadPageIndex(buffer, metadata, groups, columns, pageColumns(o.prune, columns));
+  const index = await loadPageIndex(buffer, metadata, groups, columns, pageColumns(o.prune, columns));
+  const specs = decodableColumns(
+    metadata,
+    columns,
+    groups.map((g) => g.index),
+  );
+  const meta = metadata;
+  const kinds = new Map<string, FieldColumn["kind"]>();
+  for (const e of meta.schema.slice(1)) kinds.set(e.name, fieldKind(e));
   for (const g of groups) {
-    const ranges = pageIndex
-      ? choosePageRanges(g.rowEnd - g.rowStart, pageIndex.get(g.index) ?? new Map(), o.prune)
+    const ranges = index
+      ? choosePageRanges(g.rowEnd - g.rowStart, index.stats.get(g.index) ?? new Map(), o.prune)
       : [[0, g.rowEnd - g.rowStart] as [number, number]];
-    for (const [from, to] of ranges) await readRange(g.rowStart + from, g.rowStart + to);
+    const dictionaries = new Map<ColumnChunk, unknown>();
+    for (const [from, to] of ranges) {
+      const cols = specs
+        ? await decodeRange(g, from, to, dictionaries)
+        : await hyparquetRange(g.rowStart + from, g.rowStart + to);
+      o.stats.rowsScanned += to - from;
+      o.onBatch(toBatch(cols, to - from));
+    }
   }
 
-  async function readRange(rowStart: number, rowEnd: number): Promise<void> {
-    // Columnar decode: hyparquet hands over each column's pages (with the offset index, only those
-    // overlapping the range); rows are built once, here, and only for rows that may match.
+  async function decodeRange(
+    g: RowGroupChoice,
+    from: number,
+    to: number,
+    dictionaries: Map<ColumnChunk, unknown>,
+  ): Promise<Map<string, DecodedColumn>> {
+    const chunks = new Map(
+      (meta.row_groups[g.index]?.columns ?? []).map((c) => [c.meta_data?.path_in_schema[0] ?? "", c]),
+    );
+    // One request per run of nearby column ranges (on S3 a request costs more than some unused bytes);
+    // the column reads below are then served from the buffer's fetched ranges.
+    const wantedRanges: (readonly [number, number])[] = [];
+    for (const name of columns) {
+      const chunk = chunks.get(name);
+      if (!chunk) continue;
+      const pages = index?.pages.get(g.index)?.get(name);
+      const plan = columnSlices(chunk, pages, g.rowEnd - g.rowStart, from, to, dictionaries.has(chunk));
+      if (plan.dict) wantedRanges.push(plan.dict);
+      if (plan.data) wantedRanges.push(plan.data);
+    }
+    await Promise.all(coalesce(wantedRanges, PREFETCH_GAP).map(([s, e]) => buffer.slice(s, e)));
+    const decoded = await Promise.all(
+      columns.map((name) => {
+        const chunk = chunks.get(name);
+        const spec = specs?.get(name);
+        if (!chunk || !spec) throw new Error(`${o.file.key}: column ${name} missing in row group ${g.index}`);
+        return readColumnRange(
+          buffer,
+          chunk,
+          spec,
+          index?.pages.get(g.index)?.get(name),
+          g.rowEnd - g.rowStart,
+          from,
+          to,
+          dictionaries,
+        );
+      }),
+    );
+    return new Map(columns.map((name, i) => [name, decoded[i] as DecodedColumn]));
+  }
+
+  async function hyparquetRange(rowStart: number, rowEnd: number): Promise<Map<string, DecodedColumn>> {
+    // Files this decoder cannot read (other writers' encodings or types) go through hyparquet.
     const n = rowEnd - rowStart;
     const cols = new Map<string, unknown[]>();
     await parquetRead({
       file: buffer,
-      metadata: metadata as FileMetaData,
+      metadata: meta,
       columns,
       rowStart,
       rowEnd,
@@ -172,11 +245,6 @@ export async function readFile(o: FileReadOptions): Promise<void> {
       parsers: rawInt,
       onChunk: (chunk) => {
         let arr = cols.get(chunk.columnName);
-        // The usual case: one chunk holds the column for the whole range; use it as it is.
-        if (!arr && chunk.rowStart === rowStart && chunk.columnData.length === n) {
-          cols.set(chunk.columnName, chunk.columnData as unknown[]);
-          return;
-        }
         if (!arr) {
           arr = new Array(n).fill(null);
           cols.set(chunk.columnName, arr);
@@ -188,30 +256,203 @@ export async function readFile(o: FileReadOptions): Promise<void> {
         for (let i = from; i < to; i++) arr[off + i] = data[i];
       },
     });
-    o.stats.rowsScanned += n;
-    const times = cols.get(timeName) ?? [];
-    const seqs = cols.get("_seq");
-    const tagCols = tagNames.map((t) => cols.get(t));
-    const fieldCols = fieldNames.map((f) => cols.get(f));
-    const out: Row[] = [];
-    const { min, max } = o.prune.range;
-    for (let r = 0; r < n; r++) {
-      const t = times[r];
-      const time = typeof t === "bigint" ? (hasNs ? t : t * 1000n) : BigInt(Number(t ?? 0));
-      // Rows that cannot match are dropped before a Row is built; the engine still applies the full
-      // predicate to the rest. Time and tags are equal across duplicates, so this is safe before dedup.
-      if (time < min || time > max) continue;
-      if (tagTest && !tagTest(tagCols, r)) continue;
-      const tags: (string | null)[] = new Array(tagCols.length);
-      for (let i = 0; i < tagCols.length; i++)
-        tags[i] = (tagCols[i]?.[r] as string | null | undefined) ?? null;
-      const values: Value[] = new Array(fieldCols.length);
-      for (let i = 0; i < fieldCols.length; i++) values[i] = (fieldCols[i]?.[r] as Value | undefined) ?? null;
-      const s = seqs?.[r];
-      out.push({ time, tags, values, seq: typeof s === "bigint" ? s : defaultSeq });
-    }
-    o.onRows(out);
+    const out = new Map<string, DecodedColumn>();
+    for (const name of columns)
+      out.set(name, fromValues(cols.get(name) ?? new Array(n).fill(null), kinds.get(name)));
+    return out;
   }
+
+  function toBatch(cols: Map<string, DecodedColumn>, n: number): ColumnBatch {
+    const t = cols.get(timeName);
+    let time = t?.kind === "i64" ? t.data : new BigInt64Array(n);
+    if (!hasNs) time = time.map((v) => v * 1000n);
+    const s = cols.get("_seq");
+    const { base, off, offExact, span } = timeOffsets(time);
+    return {
+      n,
+      time,
+      base,
+      off,
+      offExact,
+      span,
+      seq: s?.kind === "i64" ? s.data : undefined,
+      defaultSeq: o.file.maxSeq,
+      tags: tagNames.map((name) => {
+        const c = cols.get(name);
+        return c?.kind === "str" ? { kind: "string", codes: c.codes, dict: c.dict } : undefined;
+      }),
+      fields: fieldNames.map((name) => asField(cols.get(name), kinds.get(name))),
+    };
+  }
+}
+
+/** Byte ranges closer than this are fetched as one (measured on TSBS: fewer requests and bytes than 0 or 32 KiB). */
+const PREFETCH_GAP = 8 * 1024;
+
+/** Sorted ranges with gaps below `gap` joined. */
+export function coalesce(ranges: readonly (readonly [number, number])[], gap: number): [number, number][] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [s, e] of sorted) {
+    const last = out[out.length - 1];
+    if (last && s - last[1] < gap) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}
+
+function fieldKind(e: SchemaElement): FieldColumn["kind"] {
+  switch (e.type) {
+    case "DOUBLE":
+    case "FLOAT":
+      return "float";
+    case "BOOLEAN":
+      return "boolean";
+    case "INT64":
+    case "INT32":
+      return e.converted_type === "UINT_64" ||
+        (e.logical_type?.type === "INTEGER" && e.logical_type.bitWidth === 64 && !e.logical_type.isSigned)
+        ? "unsigned"
+        : "integer";
+    case "BYTE_ARRAY":
+      return "string";
+    default:
+      return "null";
+  }
+}
+
+function asField(c: DecodedColumn | undefined, kind: FieldColumn["kind"] | undefined): FieldColumn {
+  if (!c) return NULL_COLUMN;
+  switch (c.kind) {
+    case "f64":
+      return { kind: "float", data: c.data, valid: c.valid };
+    case "i64":
+      return { kind: kind === "unsigned" ? "unsigned" : "integer", data: c.data, valid: c.valid };
+    case "bool":
+      return { kind: "boolean", data: c.data, valid: c.valid };
+    case "str":
+      return { kind: "string", codes: c.codes, dict: c.dict };
+  }
+}
+
+/** hyparquet's values (one per row, null for null) as a decoded column of the schema's kind. */
+function fromValues(values: ArrayLike<unknown>, kind: FieldColumn["kind"] | undefined): DecodedColumn {
+  const n = values.length;
+  let valid: Uint8Array | undefined;
+  const mark = (i: number, ok: boolean): void => {
+    if (!ok && !valid) valid = new Uint8Array(n).fill(1);
+    if (valid) valid[i] = ok ? 1 : 0;
+  };
+  switch (kind) {
+    case "float": {
+      const data = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        mark(i, v !== null && v !== undefined);
+        data[i] = typeof v === "number" ? v : 0;
+      }
+      return { kind: "f64", data, valid };
+    }
+    case "boolean": {
+      const data = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        mark(i, v !== null && v !== undefined);
+        data[i] = v === true ? 1 : 0;
+      }
+      return { kind: "bool", data, valid };
+    }
+    case "integer":
+    case "unsigned": {
+      const data = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        mark(i, v !== null && v !== undefined);
+        data[i] = typeof v === "bigint" ? BigInt.asIntN(64, v) : typeof v === "number" ? BigInt(v) : 0n;
+      }
+      return { kind: "i64", data, valid };
+    }
+    default: {
+      const codes = new Int32Array(n);
+      const dict: string[] = [];
+      const intern = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (typeof v !== "string") {
+          codes[i] = -1;
+          continue;
+        }
+        let k = intern.get(v);
+        if (k === undefined) {
+          k = dict.length;
+          dict.push(v);
+          intern.set(v, k);
+        }
+        codes[i] = k;
+      }
+      return { kind: "str", codes, dict };
+    }
+  }
+}
+
+/**
+ * Indexes of the batch's rows that may match: inside the time range and passing the condition's
+ * `=`/`=~` tag tests. Rows that fail cannot match, and time and tags are equal across duplicates, so
+ * dropping them is safe before dedup too.
+ */
+export function selectRows(batch: ColumnBatch, prune: PruneInput, tagNames: readonly string[]): Int32Array {
+  const { n, time } = batch;
+  const { min, max } = prune.range;
+  const tagTest = rowTagTest(prune, tagNames);
+  const out = new Int32Array(n);
+  let k = 0;
+  const lo = relativeBound(min, batch.base);
+  const hi = relativeBound(max, batch.base);
+  const off = batch.off;
+  for (let r = 0; r < n; r++) {
+    if (batch.offExact) {
+      const x = off[r] as number;
+      if (x < lo || x > hi) continue;
+    } else {
+      const t = time[r] as bigint;
+      if (t < min || t > max) continue;
+    }
+    if (tagTest && !tagTest(batch.tags, r)) continue;
+    out[k++] = r;
+  }
+  return out.subarray(0, k);
+}
+
+/** `t - base` as a number, clamped to ±2^53 so that comparing it with exact offsets stays exact. */
+export function relativeBound(t: bigint, base: bigint): number {
+  const d = t - base;
+  const lim = 9_007_199_254_740_992n;
+  return Number(d < -lim ? -lim : d > lim ? lim : d);
+}
+
+/** Rows of a batch (only `rows`), as the row engine consumes them. */
+export function batchRows(batch: ColumnBatch, rows: Int32Array): Row[] {
+  const out: Row[] = new Array(rows.length);
+  const { tags, fields, seq, time } = batch;
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k] as number;
+    const t: (string | null)[] = new Array(tags.length);
+    for (let i = 0; i < tags.length; i++) t[i] = tagValue(tags[i], r);
+    const values: Value[] = new Array(fields.length);
+    for (let i = 0; i < fields.length; i++) values[i] = fieldValue(fields[i] as FieldColumn, r);
+    out[k] = { time: time[r] as bigint, tags: t, values, seq: seq ? (seq[r] as bigint) : batch.defaultSeq };
+  }
+  return out;
+}
+
+/** Row-at-a-time reading (the dedup merge's input): batches turned into rows that may match. */
+export async function readFile(
+  o: FileReadOptions & { readonly onRows: (rows: Row[]) => void },
+): Promise<void> {
+  await readFileBatches({
+    ...o,
+    onBatch: (b) => o.onRows(batchRows(b, selectRows(b, o.prune, o.projection.tagNames))),
+  });
 }
 
 /** Columns whose page index can narrow the rows read: the time column and the condition's `=`/`=~` tags. */
@@ -221,9 +462,9 @@ function pageColumns(prune: PruneInput, columns: readonly string[]): string[] {
 }
 
 /**
- * Page statistics of `tested` columns per chosen row group, or undefined when the file has no page
- * index for them. One ranged read covers the column and offset indexes of every column read, so the
- * offset indexes hyparquet then asks for are served from memory.
+ * Per chosen row group: page statistics of the `tested` columns and page locations of every column
+ * read; undefined when the file has no page index. One ranged read covers the column and offset
+ * indexes of every column read.
  */
 async function loadPageIndex(
   buffer: AsyncBuffer,
@@ -231,24 +472,32 @@ async function loadPageIndex(
   groups: readonly RowGroupChoice[],
   columns: readonly string[],
   tested: readonly string[],
-): Promise<Map<number, Map<string, PageStats>> | undefined> {
+): Promise<
+  | {
+      stats: Map<number, Map<string, PageStats>>;
+      pages: Map<number, Map<string, PageLocation[]>>;
+    }
+  | undefined
+> {
+  const read = new Set(columns);
   const indexed = groups.some((g) =>
     metadata.row_groups[g.index]?.columns.some(
-      (c) => c.column_index_length && tested.includes(c.meta_data?.path_in_schema[0] ?? ""),
+      (c) => c.offset_index_length && read.has(c.meta_data?.path_in_schema[0] ?? ""),
     ),
   );
   if (!indexed) return undefined;
-  const read = new Set(columns);
   let lo = Number.POSITIVE_INFINITY;
   let hi = 0;
   for (const g of groups) {
     for (const c of metadata.row_groups[g.index]?.columns ?? []) {
-      if (!read.has(c.meta_data?.path_in_schema[0] ?? "")) continue;
-      for (const [off, len] of [
-        [c.column_index_offset, c.column_index_length],
+      const name = c.meta_data?.path_in_schema[0] ?? "";
+      if (!read.has(name)) continue;
+      const ranges: [bigint | undefined, number | undefined][] = [
         [c.offset_index_offset, c.offset_index_length],
-      ] as const) {
-        if (off === undefined || len === undefined) continue;
+      ];
+      if (tested.includes(name)) ranges.push([c.column_index_offset, c.column_index_length]);
+      for (const [off, len] of ranges) {
+        if (off === undefined || !len) continue;
         lo = Math.min(lo, Number(off));
         hi = Math.max(hi, Number(off) + len);
       }
@@ -257,35 +506,47 @@ async function loadPageIndex(
   if (!(lo < hi)) return undefined;
   const region = await buffer.slice(lo, hi);
   const schema = new Map(metadata.schema.map((e) => [e.name, e]));
-  const out = new Map<number, Map<string, PageStats>>();
+  const stats = new Map<number, Map<string, PageStats>>();
+  const pages = new Map<number, Map<string, PageLocation[]>>();
   for (const g of groups) {
-    const pages = new Map<string, PageStats>();
+    const groupStats = new Map<string, PageStats>();
+    const groupPages = new Map<string, PageLocation[]>();
     for (const c of metadata.row_groups[g.index]?.columns ?? []) {
       const name = c.meta_data?.path_in_schema[0] ?? "";
       const element = schema.get(name);
-      if (!tested.includes(name) || !element) continue;
-      const ci = c.column_index_offset;
       const oi = c.offset_index_offset;
-      if (ci === undefined || oi === undefined || !c.column_index_length || !c.offset_index_length) continue;
+      if (!read.has(name) || !element || oi === undefined || !c.offset_index_length) continue;
+      const offsets = readOffsetIndex({
+        view: new DataView(region, Number(oi) - lo, c.offset_index_length),
+        offset: 0,
+      });
+      const firstRows = offsets.page_locations.map((p) => Number(p.first_row_index));
+      groupPages.set(
+        name,
+        offsets.page_locations.map((p) => ({
+          offset: Number(p.offset),
+          size: p.compressed_page_size,
+          firstRow: Number(p.first_row_index),
+        })),
+      );
+      const ci = c.column_index_offset;
+      if (!tested.includes(name) || ci === undefined || !c.column_index_length) continue;
       const index = readColumnIndex(
         { view: new DataView(region, Number(ci) - lo, c.column_index_length), offset: 0 },
         element,
         rawInt,
       );
-      const offsets = readOffsetIndex({
-        view: new DataView(region, Number(oi) - lo, c.offset_index_length),
-        offset: 0,
-      });
-      pages.set(name, {
-        firstRows: offsets.page_locations.map((p) => Number(p.first_row_index)),
+      groupStats.set(name, {
+        firstRows,
         mins: index.min_values,
         maxs: index.max_values,
         nullPages: index.null_pages,
       });
     }
-    out.set(g.index, pages);
+    stats.set(g.index, groupStats);
+    pages.set(g.index, groupPages);
   }
-  return out;
+  return { stats, pages };
 }
 
 /**
@@ -296,7 +557,7 @@ async function loadPageIndex(
 export function rowTagTest(
   prune: PruneInput,
   tagNames: readonly string[],
-): ((tagCols: readonly (unknown[] | undefined)[], r: number) => boolean) | undefined {
+): ((tagCols: readonly (CodedColumn | undefined)[], r: number) => boolean) | undefined {
   const tested = [...prunableTags(prune.condition, prune.isTag)];
   if (tested.length === 0) return undefined;
   const idx = tested.map((t) => tagNames.indexOf(t));
@@ -317,7 +578,7 @@ export function rowTagTest(
     let same = primed;
     for (let i = 0; i < idx.length; i++) {
       const j = idx[i] as number;
-      const v = j < 0 ? null : ((tagCols[j]?.[r] as string | null | undefined) ?? null);
+      const v = j < 0 ? null : tagValue(tagCols[j], r);
       if (v !== current[i]) {
         current[i] = v;
         same = false;
