@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { costModel, timestreamRecordBytes } from "./cost.ts";
+import { LOW_LATENCY_POLLER } from "./pipeline.ts";
 import { makeQuerySet, QUERY_TYPES } from "./queries.ts";
 import { parseArgs, runBench, SECTIONS, toMarkdown } from "./run.ts";
 import {
@@ -116,6 +117,17 @@ describe("harness", () => {
     assert.deepEqual(q.forms, ["int", "float"]);
     const f = parseArgs(["--hosts", "7", "--hours=3", "--form", "float", "--sections", "ingest,queries"]);
     assert.deepEqual([f.hosts, f.hours, f.forms, f.sections], [7, 3, ["float"], ["ingest", "queries"]]);
+    assert.equal(q.ingestRounds, 1);
+    assert.equal(parseArgs([]).ingestRounds, 3);
+    assert.equal(q.coldDraws.get("single-groupby-1-1-1"), 3);
+    assert.equal(q.coldDraws.get("lastpoint"), 0);
+    assert.ok(q.sections.includes("lambda"));
+    const r = parseArgs(["--rounds", "5", "--cold-draws", "7", "--draws", "7"]);
+    assert.deepEqual(
+      [r.ingestRounds, r.coldDraws.get("single-groupby-1-1-1"), r.coldDraws.get("lastpoint")],
+      [5, 7, 3],
+    );
+    assert.throws(() => parseArgs(["--rounds", "0"]), /--rounds must be a positive number/);
     assert.throws(() => parseArgs(["--form", "text"]), /--form/);
     assert.throws(() => parseArgs(["--sections", "vibes"]), /unknown section/);
   });
@@ -130,13 +142,13 @@ describe("harness", () => {
   it("produces a result object, marking sections without their dependency as not available", async () => {
     const opts = {
       ...parseArgs(["--hosts", "2", "--hours", "0.05", "--form", "int", "--draws", "1"]),
-      disable: ["server", "influxd", "parser"] as const,
+      disable: ["server", "influxd", "parser", "lambda"] as const,
       resultsDir: undefined,
       freshnessSamples: 1,
     };
     const r = await runBench(opts);
     assert.deepEqual(Object.keys(r.sections), [...SECTIONS]);
-    for (const s of ["parse", "ingest", "freshness", "memory"] as const) {
+    for (const s of ["parse", "ingest", "freshness", "memory", "lambda"] as const) {
       assert.equal(r.sections[s]?.status, "not available", s);
       assert.ok((r.sections[s]?.reasons.length ?? 0) > 0, s);
     }
@@ -150,11 +162,12 @@ describe("harness", () => {
   it("runs our side end to end against a stand-in server (spawn, ingest, compaction, queries, freshness)", async () => {
     const opts = {
       ...parseArgs(["--hosts", "2", "--hours", "0.05", "--form", "int", "--draws", "1"]),
-      disable: ["influxd"] as const,
+      disable: ["influxd", "lambda"] as const,
       serverEntry: fileURLToPath(new URL("./fake-server.ts", import.meta.url)),
       resultsDir: undefined,
       freshnessSamples: 1,
       compactionTimeoutMs: 20_000,
+      ingestRounds: 2,
     };
     const r = await runBench(opts);
     for (const s of ["parse", "ingest", "compaction", "freshness", "queries", "memory", "cost"] as const) {
@@ -170,5 +183,81 @@ describe("harness", () => {
       QUERY_TYPES.map((t) => `${t}: x-sediment-explain: fake`),
     );
     assert.equal(typeof r.sections.cost?.tables[0]?.rows[0]?.[1], "number");
+    // Two interleaved ingest rounds on our side (influxd disabled): the median of both is reported.
+    const rounds = r.sections.ingest?.data.int as {
+      oursRowsPerSecond: number[];
+      influxdRowsPerSecond: number[];
+    };
+    assert.equal(rounds.oursRowsPerSecond.length, 2);
+    assert.equal(rounds.influxdRowsPerSecond.length, 0);
+    assert.equal(r.sections.ingest?.tables[0]?.rows[0]?.[2], "2/0");
+    assert.equal(typeof r.sections.ingest?.tables[0]?.rows[0]?.[3], "number");
+  });
+
+  it("runs the Lambda functions on the S3/SQS emulator (load, merge, cold and warm queries, freshness, memory)", async (t) => {
+    const opts = {
+      ...parseArgs([
+        "--hosts",
+        "2",
+        "--hours",
+        "0.05",
+        "--form",
+        "int",
+        "--draws",
+        "1",
+        "--sections",
+        "lambda",
+      ]),
+      disable: ["server", "influxd", "parser"] as const,
+      resultsDir: undefined,
+      freshnessSamples: 1,
+      coldDraws: new Map([["single-groupby-1-1-1", 1] as const]),
+      lambdaPollers: { load: LOW_LATENCY_POLLER, freshness: [LOW_LATENCY_POLLER] },
+      lambdaDrainTimeoutMs: 60_000,
+    };
+    const r = await runBench(opts);
+    const sec = r.sections.lambda;
+    const reasons = sec?.reasons.join("; ") ?? "";
+    if (sec?.status !== "ok" && /emulator did not start/.test(reasons)) {
+      t.skip(reasons);
+      return;
+    }
+    assert.equal(sec?.status, "ok", reasons);
+    const rows = rowCount(tsbsOptions({ hosts: 2, hours: 0.05 }));
+    const p = sec?.data.pipeline as import("./pipeline.ts").PipelineResult;
+    assert.equal(p.load.rows, rows);
+    assert.equal(p.countCheck.got, rows, "every written row is counted by a query after the merges");
+    assert.equal(p.compactor.failures, 0);
+    assert.ok(p.compactor.rowsPerCpuSecond > 0 && Number.isFinite(p.compactor.rowsPerCpuSecond));
+    assert.ok(p.merge.merged >= 1);
+    assert.ok(p.dataset.bytes > 0 && p.dataset.objects >= 1);
+    assert.deepEqual(
+      p.functions.map((f) => f.function),
+      ["writer", "compactor", "merge", "query (warm)", "query (cold)"],
+    );
+    for (const f of p.functions) {
+      assert.ok(f.peakRssBytes > 0, f.function);
+      // maxRSS would carry the bench process's peak into every child: the functions' own VmHWM is used.
+      if (process.platform === "linux") assert.equal(f.rssSource, "VmHWM", f.function);
+    }
+    const cold = p.cold["single-groupby-1-1-1"];
+    assert.equal(cold?.firstMs.length, 1, cold?.errors.join("; "));
+    assert.ok(
+      (cold?.bytes[0] ?? 0) > 0 && (cold?.requests[0] ?? 0) >= 1,
+      "explain reports bytes and requests",
+    );
+    assert.deepEqual(Object.keys(p.warm), [...QUERY_TYPES]);
+    assert.equal(p.freshness.length, 1);
+    assert.equal(p.freshness[0]?.ms.length, 1, p.freshness[0]?.error);
+    assert.deepEqual(
+      sec?.tables.map((tb) => tb.rows.length),
+      [1, QUERY_TYPES.length, 1, 5, 2],
+    );
+    assert.equal(sec?.tables[1]?.rows[0]?.[0], "single-groupby-1-1-1");
+    assert.equal(typeof sec?.tables[1]?.rows[0]?.[2], "number", "cold median");
+    assert.equal(typeof sec?.tables[1]?.rows[0]?.[4], "number", "cold CPU ms");
+    assert.equal(typeof sec?.tables[4]?.rows[0]?.[4], "number", "compactor rows per CPU-second");
+    assert.equal(cold?.secondMs.length, 1);
+    assert.match(toMarkdown(r), /## lambda/);
   });
 });

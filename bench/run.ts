@@ -11,11 +11,29 @@ import { COST_SOURCES, costModel, type OurCostInputs } from "./cost.ts";
 import { influxQuery, influxResultRows, median, quantile, type WriteStats, writeBatches } from "./http.ts";
 import { DuckPeer, duckdbVersion } from "./peers/duckdb.ts";
 import { INFLUXD_DB, InfluxdPeer, influxdAvailable } from "./peers/influxd.ts";
+import {
+  EmulatorUnavailableError,
+  INFRA_DEFAULT_POLLER,
+  LOW_LATENCY_POLLER,
+  type PipelineResult,
+  type PollerSettings,
+  runPipeline,
+  summary,
+} from "./pipeline.ts";
 import { type BenchQuery, makeQuerySet, QUERY_TYPES, type QueryType } from "./queries.ts";
 import { errorText, loadParser, OUR_DB, REPO_ROOT, SedimentServer, serverEntry } from "./sediment.ts";
 import { lineBatches, rowCount, type TsbsOptions, tsbsOptions, type ValueForm } from "./tsbs.ts";
 
-export const SECTIONS = ["parse", "ingest", "compaction", "freshness", "queries", "memory", "cost"] as const;
+export const SECTIONS = [
+  "parse",
+  "ingest",
+  "compaction",
+  "freshness",
+  "queries",
+  "memory",
+  "lambda",
+  "cost",
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -35,8 +53,16 @@ export interface BenchOptions {
   readonly firstParquetTimeoutMs: number;
   /** How long a freshness probe may stay invisible before the section gives up. */
   readonly freshnessTimeoutMs: number;
+  /** Ingest rounds per side, interleaved (ours, influxd, ours, …); the table shows each side's median. */
+  readonly ingestRounds: number;
+  /** Fresh query processes per type in the lambda section (types not listed: none). */
+  readonly coldDraws: ReadonlyMap<QueryType, number>;
+  /** Event source mapping settings for the lambda section's load, and those its freshness is timed with. */
+  readonly lambdaPollers: { readonly load: PollerSettings; readonly freshness: readonly PollerSettings[] };
+  /** How long the lambda section waits for the compactor to drain the queue after the last write. */
+  readonly lambdaDrainTimeoutMs: number;
   /** Skip a peer even if present (tests use this to stay tiny and hermetic). */
-  readonly disable: ReadonlyArray<"server" | "influxd" | "parser">;
+  readonly disable: ReadonlyArray<"server" | "influxd" | "parser" | "lambda">;
   /** Entry point to spawn as our server; undefined = server/main.ts (tests point it at a stand-in). */
   readonly serverEntry: string | undefined;
   /** Folder for `<date>.json`; undefined = don't write. */
@@ -58,7 +84,18 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       i++;
     }
   }
-  const known = new Set(["quick", "hosts", "hours", "sections", "form", "draws", "seed", "concurrency"]);
+  const known = new Set([
+    "quick",
+    "hosts",
+    "hours",
+    "sections",
+    "form",
+    "draws",
+    "seed",
+    "concurrency",
+    "rounds",
+    "cold-draws",
+  ]);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}`);
   const quick = flags.get("quick") === "true";
   const num = (k: string, d: number): number => {
@@ -75,6 +112,10 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     if (!(SECTIONS as readonly string[]).includes(s))
       throw new Error(`unknown section ${s} (${SECTIONS.join(", ")})`);
   }
+  const draws = Math.floor(num("draws", quick ? 5 : 10));
+  // The headline cold query gets the most fresh processes; the others a few each (a process is ~0.3 s).
+  const coldHeadline = Math.floor(num("cold-draws", quick ? 3 : draws));
+  const coldOther = quick ? 0 : Math.min(3, coldHeadline);
   return {
     hosts: Math.floor(num("hosts", quick ? 10 : 100)),
     hours: num("hours", quick ? 2 : 24),
@@ -84,11 +125,16 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     seed: Math.floor(num("seed", 1)),
     batchLines: 5000,
     concurrency: Math.floor(num("concurrency", 4)),
-    draws: Math.floor(num("draws", quick ? 5 : 10)),
+    draws,
     freshnessSamples: quick ? 3 : 5,
     compactionTimeoutMs: quick ? 60_000 : 240_000,
     firstParquetTimeoutMs: quick ? 10_000 : 30_000,
     freshnessTimeoutMs: quick ? 10_000 : 30_000,
+    // Several rounds in a full run; --quick keeps one so it stays under two minutes.
+    ingestRounds: Math.floor(num("rounds", quick ? 1 : 3)),
+    coldDraws: new Map(QUERY_TYPES.map((t) => [t, t === "single-groupby-1-1-1" ? coldHeadline : coldOther])),
+    lambdaPollers: { load: INFRA_DEFAULT_POLLER, freshness: [INFRA_DEFAULT_POLLER, LOW_LATENCY_POLLER] },
+    lambdaDrainTimeoutMs: quick ? 60_000 : 600_000,
     disable: [],
     serverEntry: undefined,
     resultsDir: join(REPO_ROOT, "bench", "results"),
@@ -115,7 +161,9 @@ export interface SectionResult {
 export interface BenchResult {
   readonly date: string;
   readonly machine: Record<string, unknown>;
-  readonly options: Omit<BenchOptions, "resultsDir">;
+  readonly options: Omit<BenchOptions, "resultsDir" | "coldDraws"> & {
+    readonly coldDraws: Record<string, number>;
+  };
   readonly sections: Partial<Record<Section, SectionResult>>;
 }
 
@@ -143,7 +191,12 @@ function newSection(section: Section): SectionResult {
 
 interface FormRun {
   ours: {
+    /** The last round's ingest (the server the other sections measure). */
     ingest?: WriteStats;
+    /** Every round's ingest, in run order (the last is `ingest`). */
+    ingestRounds: WriteStats[];
+    /** Why the extra ingest rounds stopped early, if they did. */
+    roundsError?: string;
     ingestError?: string;
     compaction?: OurCompaction;
     compactionError?: string;
@@ -161,6 +214,8 @@ interface FormRun {
   };
   influxd: {
     ingest?: WriteStats;
+    ingestRounds: WriteStats[];
+    roundsError?: string;
     storage?: Awaited<ReturnType<InfluxdPeer["settledStorage"]>>;
     queries?: Map<QueryType, { median: number; p95: number; rows: number; errors: string[] }>;
     freshness?: number[];
@@ -172,6 +227,8 @@ interface FormRun {
     queries?: Map<QueryType, { median: number; p95: number; rows: number }>;
     unavailable?: string;
   };
+  lambda?: PipelineResult;
+  lambdaUnavailable?: string;
   parse?: { lines: number; bytes: number; seconds: number; errors: number };
   parseError?: string;
   rows: number;
@@ -341,6 +398,98 @@ async function awaitCompaction(
   };
 }
 
+function ourEntry(opts: BenchOptions): { ok: true; value: string } | { ok: false; reason: string } {
+  return opts.disable.includes("server")
+    ? { ok: false as const, reason: "disabled for this run" }
+    : opts.serverEntry !== undefined
+      ? { ok: true as const, value: opts.serverEntry }
+      : serverEntry();
+}
+
+/**
+ * The ingest rounds before the last: each side on a fresh server (ours, influxd, ours, …), ingest only, so one
+ * noisy moment on a shared machine does not decide the ratio. The last round is the one runOurs/runInfluxd
+ * measure the other sections on. A failing round ends the extra rounds for that side; the reason is kept.
+ */
+async function extraIngestRounds(
+  opts: BenchOptions,
+  batches: Uint8Array[],
+  run: FormRun,
+  log: (s: string) => void,
+): Promise<void> {
+  const entry = ourEntry(opts);
+  const influx = opts.disable.includes("influxd") ? undefined : influxdAvailable();
+  let oursOk = entry.ok;
+  let influxOk = influx?.available === true;
+  for (let round = 1; round < opts.ingestRounds; round++) {
+    if (oursOk && entry.ok) {
+      try {
+        const server = await SedimentServer.start(entry.value);
+        try {
+          run.ours.ingestRounds.push(await writeBatches(server.writeUrl(), batches, opts.concurrency));
+        } finally {
+          await server.stop();
+        }
+      } catch (e) {
+        oursOk = false;
+        run.ours.roundsError = `ingest round ${round}: ${errorText(e)}`;
+      }
+    }
+    if (influxOk) {
+      try {
+        const peer = await InfluxdPeer.start();
+        try {
+          run.influxd.ingestRounds.push(await writeBatches(peer.writeUrl(), batches, opts.concurrency));
+        } finally {
+          await peer.stop();
+        }
+      } catch (e) {
+        influxOk = false;
+        run.influxd.roundsError = `ingest round ${round}: ${errorText(e)}`;
+      }
+    }
+    const last = (xs: WriteStats[]) => Math.round(xs.at(-1)?.rowsPerSecond ?? Number.NaN);
+    log(
+      `  ingest round ${round}: ours ${last(run.ours.ingestRounds)} rows/s, influxd ${last(run.influxd.ingestRounds)} rows/s`,
+    );
+  }
+}
+
+async function runLambda(
+  opts: BenchOptions,
+  batches: Uint8Array[],
+  querySet: Map<QueryType, BenchQuery[]>,
+  run: FormRun,
+  log: (s: string) => void,
+): Promise<void> {
+  if (opts.disable.includes("lambda")) {
+    run.lambdaUnavailable = "disabled for this run";
+    return;
+  }
+  try {
+    run.lambda = await runPipeline(
+      {
+        db: OUR_DB,
+        batches,
+        querySet,
+        coldDraws: opts.coldDraws,
+        // --quick keeps its two-minute budget: fewer warm draws and freshness probes (each ≥ the window).
+        warmDraws: opts.quick ? Math.min(3, opts.draws) : opts.draws,
+        freshnessSamples: opts.quick ? Math.min(2, opts.freshnessSamples) : opts.freshnessSamples,
+        windowedFreshnessSamples: opts.quick ? 1 : opts.freshnessSamples,
+        freshnessTimeoutMs: opts.freshnessTimeoutMs,
+        drainTimeoutMs: opts.lambdaDrainTimeoutMs,
+        loadPoller: opts.lambdaPollers.load,
+        freshnessPollers: opts.lambdaPollers.freshness,
+      },
+      log,
+    );
+  } catch (e) {
+    run.lambdaUnavailable =
+      e instanceof EmulatorUnavailableError ? e.message : `the pipeline failed: ${errorText(e)}`;
+  }
+}
+
 async function runOurs(
   opts: BenchOptions,
   batches: Uint8Array[],
@@ -349,11 +498,7 @@ async function runOurs(
   run: FormRun,
   log: (s: string) => void,
 ): Promise<void> {
-  const entry = opts.disable.includes("server")
-    ? { ok: false as const, reason: "disabled for this run" }
-    : opts.serverEntry !== undefined
-      ? { ok: true as const, value: opts.serverEntry }
-      : serverEntry();
+  const entry = ourEntry(opts);
   if (!entry.ok) {
     run.ours.unavailable = entry.reason;
     return;
@@ -370,6 +515,7 @@ async function runOurs(
     log(`  ours: server pid ${server.pid} on ${server.base}, data dir ${server.dataDir}`);
     try {
       run.ours.ingest = await writeBatches(server.writeUrl(), batches, opts.concurrency);
+      run.ours.ingestRounds.push(run.ours.ingest);
       log(`  ours: ingest ${Math.round(run.ours.ingest.rowsPerSecond)} rows/s`);
     } catch (e) {
       run.ours.ingestError = errorText(e);
@@ -447,6 +593,7 @@ async function runInfluxd(
   }
   try {
     run.influxd.ingest = await writeBatches(peer.writeUrl(), batches, opts.concurrency);
+    run.influxd.ingestRounds.push(run.influxd.ingest);
     log(`  influxd: ingest ${Math.round(run.influxd.ingest.rowsPerSecond)} rows/s`);
     if (want.has("compaction")) {
       run.influxd.storage = await peer.settledStorage(opts.compactionTimeoutMs);
@@ -528,6 +675,10 @@ export async function runBench(
       compactionTimeoutMs: opts.compactionTimeoutMs,
       firstParquetTimeoutMs: opts.firstParquetTimeoutMs,
       freshnessTimeoutMs: opts.freshnessTimeoutMs,
+      ingestRounds: opts.ingestRounds,
+      coldDraws: Object.fromEntries(opts.coldDraws),
+      lambdaPollers: opts.lambdaPollers,
+      lambdaDrainTimeoutMs: opts.lambdaDrainTimeoutMs,
       disable: opts.disable,
       serverEntry: opts.serverEntry,
     },
@@ -545,8 +696,8 @@ export async function runBench(
     log(`form ${form}: generating ${rowCount(o)} rows (${opts.hosts} hosts × ${opts.hours} h)`);
     const batches = [...lineBatches(o, opts.batchLines)];
     const run: FormRun = {
-      ours: {},
-      influxd: {},
+      ours: { ingestRounds: [] },
+      influxd: { ingestRounds: [] },
       duck: {},
       rows: rowCount(o),
       lineBytes: batches.reduce((a, b) => a + b.length, 0),
@@ -586,10 +737,13 @@ export async function runBench(
           )
         : undefined;
     if (needServers) {
+      if (want.has("ingest")) await extraIngestRounds(opts, batches, run, log);
       await runOurs(opts, batches, querySet, want, run, log);
       await runInfluxd(opts, batches, querySet, want, run, log);
     }
     await runDuck(o, querySet, want, run, log);
+    // After the servers have stopped, so the functions' CPU and memory are measured on a quiet machine.
+    if (querySet !== undefined && want.has("lambda")) await runLambda(opts, batches, querySet, run, log);
   }
   for (const s of opts.sections) result.sections[s] = buildSection(s, opts, runs, queryForm);
   return result;
@@ -615,6 +769,8 @@ function measuredAnything(s: Section, runs: readonly FormRun[]): boolean {
         );
       case "memory":
         return r.ours.peakRss !== undefined || r.influxd.peakRss !== undefined;
+      case "lambda":
+        return r.lambda !== undefined;
       case "cost":
         return true;
     }
@@ -663,19 +819,39 @@ function buildSection(
       for (const [form, r] of forms) {
         addReason(r.ours.unavailable ?? r.ours.ingestError, "ours");
         addReason(r.influxd.unavailable, "influxd");
+        addReason(r.ours.roundsError, "ours");
+        addReason(r.influxd.roundsError, "influxd");
+        const ours = r.ours.ingestRounds.map((w) => w.rowsPerSecond);
+        const influx = r.influxd.ingestRounds.map((w) => w.rowsPerSecond);
+        const oursMedian = ours.length > 0 ? median(ours) : undefined;
+        const influxMedian = influx.length > 0 ? median(influx) : undefined;
         rows.push([
           form,
           r.rows,
-          round(r.ours.ingest?.rowsPerSecond, 0),
-          round(r.influxd.ingest?.rowsPerSecond, 0),
-          ratio(r.ours.ingest?.rowsPerSecond, r.influxd.ingest?.rowsPerSecond),
+          `${ours.length}/${influx.length}`,
+          round(oursMedian, 0),
+          round(influxMedian, 0),
+          ratio(oursMedian, influxMedian),
+          ours.length > 0 ? `${Math.round(Math.min(...ours))}–${Math.round(Math.max(...ours))}` : null,
+          influx.length > 0 ? `${Math.round(Math.min(...influx))}–${Math.round(Math.max(...influx))}` : null,
         ]);
+        sec.data[form] = { oursRowsPerSecond: ours, influxdRowsPerSecond: influx };
       }
       sec.tables.push({
-        title: `Ingest rows/s (HTTP /write, ${opts.batchLines}-line bodies, ${opts.concurrency} in flight, until 2xx)`,
-        columns: ["form", "rows", "ours rows/s", "influxd rows/s", "ratio ours/influxd"],
+        title: `Ingest rows/s (HTTP /write, ${opts.batchLines}-line bodies, ${opts.concurrency} in flight, until 2xx), median of interleaved rounds`,
+        columns: [
+          "form",
+          "rows",
+          "rounds ours/influxd",
+          "ours median rows/s",
+          "influxd median rows/s",
+          "ratio ours/influxd (medians)",
+          "ours range",
+          "influxd range",
+        ],
         rows,
         notes: [
+          "Rounds alternate ours, influxd, ours, … each on a freshly started server; the last round's servers go on to the other sections.",
           "Shared 2-core machines are noisy: compare rows from the same run, and re-run before concluding.",
         ],
       });
@@ -698,6 +874,7 @@ function buildSection(
           ratio(ours, influx),
           ratio(ours, duck),
           round(r.ours.compaction ? r.rows / r.ours.compaction.seconds : undefined, 0),
+          round(r.lambda?.compactor.rowsPerCpuSecond, 0),
           round(r.influxd.storage?.settledAfterSeconds, 1),
         ]);
         sec.data[form] = {
@@ -716,6 +893,7 @@ function buildSection(
           "ratio ours/influxd",
           "ratio ours/DuckDB",
           "ours compaction rows/s (last ack → all rows compacted)",
+          "ours compactor rows per CPU-second (Lambda on S3 emulator)",
           "influxd settle s",
         ],
         rows,
@@ -729,6 +907,7 @@ function buildSection(
             ),
           "influxd: TSM + fields.idx of the shard after its full compaction; its 32 MiB preallocated series file (_series/) is excluded and kept in the JSON.",
           "DuckDB: COPY … (FORMAT parquet, COMPRESSION zstd) of the same rows ordered by hostname, time.",
+          "rows per CPU-second: the compactor function's own process, CPU during its invocations (see the lambda section); one core, target ≥ 250,000.",
         ],
       });
       break;
@@ -835,8 +1014,19 @@ function buildSection(
         title: "Peak RSS of the server process (VmHWM), MiB, over the whole form run",
         columns: ["form", "ours MiB", "influxd MiB", "ratio ours/influxd"],
         rows,
-        notes: [],
+        notes: [
+          "ours: the local server runs every role in one process; each Lambda function's own peak is in the lambda section.",
+        ],
       });
+      break;
+    }
+    case "lambda": {
+      const r = queryForm ? runs.get(queryForm) : undefined;
+      if (r) {
+        addReason(r.lambdaUnavailable, "ours");
+        const l = r.lambda;
+        if (l) buildLambdaTables(sec, l, r, queryForm);
+      }
       break;
     }
     case "cost": {
@@ -881,6 +1071,217 @@ function buildSection(
   return sec;
 }
 
+const MIB = 2 ** 20;
+
+const sameSettings = (a: PollerSettings, b: PollerSettings): boolean =>
+  a.batchSize === b.batchSize && a.windowSeconds === b.windowSeconds;
+
+/** The lambda section's tables: load, cold and warm queries, freshness, per-function memory and CPU, throughput. */
+function buildLambdaTables(
+  sec: SectionResult,
+  l: PipelineResult,
+  r: FormRun,
+  form: ValueForm | undefined,
+): void {
+  sec.data.pipeline = l;
+  sec.tables.push({
+    title: `Load through the functions on the S3/SQS emulator (form ${form})`,
+    columns: [
+      "rows",
+      "writer requests",
+      "writer rows/s (one environment, in-handler time)",
+      "drain s (last ack → all compacted)",
+      "compactor invocations",
+      "merge jobs",
+      "S3 objects",
+      "S3 bytes",
+      "B/row",
+      "rows counted by a query",
+    ],
+    rows: [
+      [
+        l.load.rows,
+        l.load.requests,
+        round(l.load.rows / l.load.writerSeconds, 0),
+        round(l.load.drainSeconds, 1),
+        l.compactor.invocations,
+        l.merge.merged,
+        l.dataset.objects,
+        l.dataset.bytes,
+        round(l.dataset.bytes / l.load.rows, 2),
+        l.countCheck.got ?? null,
+      ],
+    ],
+    notes: [
+      `emulator: ${l.emulator}; bundles (esbuild, as infra/functions.ts): api ${l.bundleBytes.api} B, compactor ${l.bundleBytes.compactor} B, merge ${l.bundleBytes.merge} B.`,
+      `event source poller: batch size ${l.load.poller.batchSize}, batching window ${l.load.poller.windowSeconds} s (infra defaults), 6 MB payload cap; one compactor at a time (fauxqs ignores conditional writes).`,
+      ...(l.countCheck.got === l.countCheck.expected
+        ? []
+        : [
+            `count check: expected ${l.countCheck.expected}, got ${l.countCheck.got ?? "nothing"}${l.countCheck.error ? ` (${l.countCheck.error})` : ""}`,
+          ]),
+    ],
+  });
+
+  const rows: Cell[][] = [];
+  const errs: string[] = [];
+  for (const t of QUERY_TYPES) {
+    const c = l.cold[t];
+    const w = l.warm[t];
+    const local = r.ours.queries?.get(t);
+    const influx = r.influxd.queries?.get(t);
+    if (c === undefined && w === undefined) continue;
+    if (c && c.errors.length > 0) errs.push(`cold ${t}: ${c.errors[0]}`);
+    if (w && w.errors.length > 0) errs.push(`warm ${t}: ${w.errors[0]}`);
+    const cold = summary(c?.firstMs ?? []);
+    const bytes = summary(c?.bytes ?? []).median;
+    rows.push([
+      t,
+      c?.firstMs.length ?? 0,
+      round(cold.median, 1),
+      round(cold.p95, 1),
+      round(summary(c?.firstCpuMs ?? []).median, 1),
+      round(summary(c?.importMs ?? []).median, 0),
+      round(summary(c?.secondMs ?? []).median, 1),
+      round(summary(w?.ms ?? []).median, 1),
+      round(local?.median, 1),
+      round(influx?.median, 1),
+      ratio(cold.median, influx?.median),
+      round(bytes, 0),
+      round(summary(c?.requests ?? []).median, 0),
+      round((bytes / l.dataset.bytes) * 100, 1),
+    ]);
+  }
+  const headline = l.cold["single-groupby-1-1-1"];
+  sec.tables.push({
+    title:
+      "Queries through the query function on the S3 emulator, ms: cold (fresh process, first invocation) and warm",
+    columns: [
+      "query",
+      "cold n",
+      "cold median",
+      "cold p95",
+      "cold CPU ms median",
+      "init (import) median",
+      "same query again, median",
+      "warm median (S3)",
+      "ours warm median (local server)",
+      "influxd warm median",
+      "ratio cold/influxd warm",
+      "bytes read (median)",
+      "requests (median)",
+      "% of data set read",
+    ],
+    rows,
+    notes: [
+      "cold: each draw in a new process that imports the bundled handler (init, reported apart, as Lambda's Init Duration) and answers one query; the query's own time is the cold figure. Target for single-groupby-1-1-1: < 100 ms.",
+      ...(headline && headline.firstMs.length > 0
+        ? [`single-groupby-1-1-1 cold draws, ms: ${headline.firstMs.map((x) => x.toFixed(1)).join(", ")}`]
+        : []),
+      "same query again: the cold draw repeated in its process (connections, catalog and footers then warm). warm: one query process, a warm-up query per type, then every draw. Bytes and requests: the cold run's X-Sediment-Explain.",
+      `data set: ${l.dataset.bytes} bytes in ${l.dataset.objects} objects (${l.dataset.level0Objects} level-0) under data/${OUR_DB}/cpu/.`,
+      ...errs.slice(0, 6),
+    ],
+  });
+
+  const influxFresh = r.influxd.freshness;
+  sec.tables.push({
+    title:
+      "Freshness on the emulator: ms from the writer's acknowledgment to visible through the query function",
+    columns: [
+      "event source setting",
+      "samples",
+      "ours median",
+      "ours max",
+      "influxd median (local)",
+      "ratio ours/influxd",
+    ],
+    rows: l.freshness.map((f) => [
+      `batch ${f.poller.batchSize}, window ${f.poller.windowSeconds} s${sameSettings(f.poller, INFRA_DEFAULT_POLLER) ? " (infra default)" : ""}`,
+      f.ms.length,
+      round(f.ms.length > 0 ? median(f.ms) : undefined, 1),
+      round(f.ms.length > 0 ? Math.max(...f.ms) : undefined, 1),
+      round(influxFresh && median(influxFresh), 1),
+      ratio(f.ms.length > 0 ? median(f.ms) : undefined, influxFresh && median(influxFresh)),
+    ]),
+    notes: [
+      "The poller gathers a batch until it is full or the window has passed since its first message, then invokes the compactor; the query polls every 20 ms. Target ≤ 1 s.",
+      "A batch above 10 messages needs a window of at least 1 s (infra/config.ts), so batch 10 / window 0 is the lowest-latency deployable setting.",
+      ...l.freshness
+        .filter((f) => f.error !== undefined)
+        .map((f) => `batch ${f.poller.batchSize}: ${f.error}`),
+    ],
+  });
+
+  const influxRss = r.influxd.peakRss;
+  sec.tables.push({
+    title: "Peak RSS and CPU of each function's work, each in its own process, beside influxd's whole run",
+    columns: [
+      "function",
+      "work",
+      "invocations",
+      "peak RSS MiB",
+      "CPU s in invocations",
+      "process CPU s (with init)",
+      "init ms",
+      "influxd peak RSS MiB",
+      "ratio ours/influxd",
+    ],
+    rows: l.functions.map((f) => [
+      f.function,
+      f.work,
+      f.invocations,
+      round(f.peakRssBytes / MIB, 1),
+      round(f.handlerCpuSeconds, 2),
+      round(f.processCpuSeconds, 2),
+      round(f.importMs, 0),
+      round(influxRss && influxRss / MIB, 1),
+      ratio(f.peakRssBytes, influxRss),
+    ]),
+    notes: [
+      `peak RSS: ${[...new Set(l.functions.map((f) => f.rssSource))].join("/")} of the function's process (node, the bundled handler and its work; no Lambda runtime). Not process.resourceUsage().maxRSS: on Linux it survives execve, so a spawned child reports its parent's peak.`,
+      "influxd: VmHWM of the influxd process over the whole form run (ingest, compaction, queries), from the memory section.",
+    ],
+  });
+
+  sec.tables.push({
+    title: "Compaction and merge throughput, measured in the function's process",
+    columns: [
+      "stage",
+      "rows",
+      "invocations",
+      "CPU s",
+      "rows per CPU-second",
+      "in-handler s",
+      "target rows/s per core",
+    ],
+    rows: [
+      [
+        "compactor (WAL batch → level-0 Parquet on S3)",
+        l.compactor.rows,
+        l.compactor.invocations,
+        round(l.compactor.handlerCpuSeconds, 2),
+        round(l.compactor.rowsPerCpuSecond, 0),
+        round(l.compactor.handlerSeconds, 2),
+        250_000,
+      ],
+      [
+        "merge (level-0 → merged Parquet on S3)",
+        l.merge.rows,
+        l.merge.invocations,
+        round(l.merge.handlerCpuSeconds, 2),
+        round(l.merge.rowsPerCpuSecond, 0),
+        null,
+        null,
+      ],
+    ],
+    notes: [
+      "CPU: process.cpuUsage() of the function's process around each invocation (user + system, all its threads), so per core; includes the S3 round trips' CPU and the first invocation's lazy initialisation.",
+      `compactor: ${l.compactor.messages} messages, ${l.compactor.failures} reported failures.`,
+    ],
+  });
+}
+
 export function toMarkdown(r: BenchResult): string {
   const out: string[] = [];
   out.push(`# Sediment bench ${r.date}`, "");
@@ -911,12 +1312,22 @@ export function toMarkdown(r: BenchResult): string {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  const result = await runBench(opts, (s) => console.error(s));
+  const t0 = performance.now();
+  const result = await runBench(opts, (s) =>
+    console.error(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${s}`),
+  );
   console.log(toMarkdown(result));
   if (opts.resultsDir !== undefined) {
     mkdirSync(opts.resultsDir, { recursive: true });
-    // A quick run gets its own file so it never overwrites the day's full run.
-    const path = join(opts.resultsDir, `${result.date.slice(0, 10)}${opts.quick ? "-quick" : ""}.json`);
+    // A quick run, or one of some sections only, gets its own file so it never overwrites the day's full run.
+    const subset =
+      opts.sections.length === SECTIONS.length && SECTIONS.every((s) => opts.sections.includes(s))
+        ? ""
+        : `-${opts.sections.join("+")}`;
+    const path = join(
+      opts.resultsDir,
+      `${result.date.slice(0, 10)}${opts.quick ? "-quick" : ""}${subset}.json`,
+    );
     writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
     console.error(`wrote ${path}`);
   }

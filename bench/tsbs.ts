@@ -1,6 +1,6 @@
 // Deterministic generator for TSBS's devops "cpu-only" data set, reproduced from its documented data model:
 // one `cpu` measurement, ten host tags, ten usage_* fields as clamped random walks, rows in time-major order.
-import { TSBS_FIELDS } from "../shared/parquet/tsbs.ts";
+import { prng, TSBS_FIELDS } from "../shared/parquet/tsbs.ts";
 
 /** TSBS's AWS regions and the availability zones it draws each host's `datacenter` from. */
 export const REGIONS: ReadonlyArray<{ readonly region: string; readonly zones: readonly string[] }> = [
@@ -73,20 +73,16 @@ export function rowCount(o: TsbsOptions): number {
   return stepCount(o) * o.hosts;
 }
 
-/** mulberry32: a small, fast 32-bit PRNG; deterministic for a seed, good enough for synthetic data. */
+/** The draws the generator and the query sets need, on the repository's one seeded PRNG (mulberry32). */
 export class Prng {
-  private state: number;
+  private readonly uniform: () => number;
   private spare: number | undefined;
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.uniform = prng(seed);
   }
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.uniform();
   }
   /** Uniform integer in [0, n). */
   int(n: number): number {

@@ -83,7 +83,7 @@ export const DEFAULTS: SedimentConfig = {
   retainData: true,
   tokensParameterName: "/sediment/tokens",
   batchSize: 100,
-  maxBatchingWindowSeconds: 5,
+  maxBatchingWindowSeconds: 1,
   maxConcurrency: 5,
   maxReceiveCount: 5,
   compactorTimeoutSeconds: 120,
