@@ -4,6 +4,7 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { InfluxDB, Point } from "@influxdata/influxdb-client";
 import { ManualClock, SequentialIds } from "../shared/core/clock.ts";
 import { silentLog } from "../shared/http/log.ts";
@@ -151,6 +152,86 @@ describe("local server over HTTP", () => {
     } finally {
       await server.close(5_000);
       await app.close();
+    }
+  });
+
+  it("hands the handler the body byte for byte, however it was framed and split", async () => {
+    const seen: Uint8Array[] = [];
+    const server = await startServer({
+      handler: async (request) => {
+        seen.push(new Uint8Array(request.body));
+        return { status: 204, headers: {}, body: "" };
+      },
+      host: "127.0.0.1",
+      port: 0,
+      maxBodyBytes: 1 << 20,
+      log: silentLog,
+    });
+    // Distinct bytes, long enough to arrive in several socket reads.
+    const big = Buffer.alloc(300_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 8)) & 0xff;
+    const sendInPieces = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          { host: "127.0.0.1", port: server.port, path: "/w", method: "POST", headers },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on("error", reject);
+        for (let at = 0; at < big.length; at += 70_001) req.write(big.subarray(at, at + 70_001));
+        req.end();
+      });
+    try {
+      assert.equal((await post(server.port, "/w", big)).status, 204);
+      assert.equal(await sendInPieces({ "content-length": String(big.length) }), 204);
+      assert.equal(await sendInPieces({ "transfer-encoding": "chunked" }), 204);
+      assert.equal((await post(server.port, "/w", Buffer.from("m v=1 1"))).status, 204);
+      assert.equal((await post(server.port, "/w", Buffer.alloc(0))).status, 204);
+      assert.equal(seen.length, 5);
+      for (const body of seen.slice(0, 3)) assert.ok(Buffer.from(body).equals(big));
+      assert.deepEqual(seen[3], new Uint8Array(Buffer.from("m v=1 1")));
+      assert.equal(seen[4]?.length, 0);
+    } finally {
+      await server.close(5_000);
+    }
+  });
+
+  it("whenQuiet() waits while a request is in flight, and never longer than its limit", async () => {
+    let entered: () => void = () => {};
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release: (response: HttpResponse) => void = () => {};
+    const server = await startServer({
+      handler: () => {
+        entered();
+        return new Promise<HttpResponse>((resolve) => {
+          release = resolve;
+        });
+      },
+      host: "127.0.0.1",
+      port: 0,
+      maxBodyBytes: 1000,
+      log: silentLog,
+    });
+    try {
+      const events: string[] = [];
+      const pending = post(server.port, "/w", Buffer.from("m v=1 1"));
+      await inside;
+      const quiet = server.whenQuiet(1, 60_000).then(() => events.push("quiet"));
+      const capped = server.whenQuiet(60_000, 1).then(() => events.push("capped"));
+      await capped;
+      // However long this takes, the request is still in flight, so "quiet" must not have happened.
+      await sleep(20);
+      events.push("released");
+      release({ status: 204, headers: {}, body: "" });
+      assert.equal((await pending).status, 204);
+      await quiet;
+      assert.deepEqual(events, ["capped", "released", "quiet"]);
+    } finally {
+      await server.close(5_000);
     }
   });
 
