@@ -5,7 +5,12 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ObjectStoreCatalog } from "../shared/catalog/catalog.ts";
-import { type CompactorConfig, loadCompactorConfig, sortKeyFor, templateFor } from "../shared/compactor/config.ts";
+import {
+  type CompactorConfig,
+  loadCompactorConfig,
+  sortKeyFor,
+  templateFor,
+} from "../shared/compactor/config.ts";
 import type { CompactorDeps } from "../shared/compactor/l0.ts";
 import { compactSqsBatch } from "../shared/compactor/sqs.ts";
 import { randomIds, systemClock } from "../shared/core/clock.ts";

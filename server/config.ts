@@ -49,8 +49,9 @@ export const USAGE = `Usage: npm start -- [options]
   --compact-interval-ms <n>  pause between compaction runs (SEDIMENT_COMPACT_INTERVAL_MS, default 1000)
   --merge-interval-ms <n>    pause between merge runs (SEDIMENT_MERGE_INTERVAL_MS, default 30000)
   --help                     print this
-Partition templates: SEDIMENT_PARTITION_TEMPLATES, a JSON list of {database, measurement, parts}, e.g.
-  [{"database":"*","measurement":"cpu","parts":[{"kind":"bucket","tag":"hostname","buckets":16}]}]
+Partition templates and sort keys: SEDIMENT_PARTITION_TEMPLATES, a JSON list of
+  {database, measurement, parts?, sortKey?} (the first matching rule applies to a new measurement), e.g.
+  [{"database":"*","measurement":"cpu","parts":[{"kind":"bucket","tag":"hostname","buckets":16}],"sortKey":["hostname"]}]
 AWS clients honour AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_S3 / _SQS).`;
 
 const OPTIONS = {
