@@ -4,6 +4,7 @@ import type { MeasurementEntry } from "../catalog/port.ts";
 import { ManualClock } from "../core/clock.ts";
 import { parseQuery } from "../influxql/parser.ts";
 import type { FieldType, FieldValue } from "../lineprotocol/types.ts";
+import { prng } from "../parquet/tsbs.ts";
 import { splitCondition } from "./columnar.ts";
 import { timeOffsets } from "./columns.ts";
 import { type ExecDeps, executeQuery, type StatementResult } from "./executor.ts";
@@ -26,18 +27,6 @@ const m: MeasurementEntry = {
     ["s", "string"],
   ]),
 };
-
-/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Dataset {
   readonly catalog: FakeCatalog;

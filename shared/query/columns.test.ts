@@ -6,6 +6,7 @@ import { compressors } from "hyparquet-compressors";
 import type { FileEntry } from "../catalog/port.ts";
 import type { FieldType, FieldValue } from "../lineprotocol/types.ts";
 import type { Row as TableRow } from "../parquet/table.ts";
+import { prng } from "../parquet/tsbs.ts";
 import { writeMeasurementParquet } from "../parquet/writer.ts";
 import { unpackHybrid } from "./columns.ts";
 import type { Row } from "./condition.ts";
@@ -24,17 +25,6 @@ const FIELDS: [string, FieldType][] = [
   ["b", "boolean"],
   ["s", "string"],
 ];
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sorted rows by series then time; each host has its own null rate (h3 none) so pages differ. */
 function randomPoints(seed: number, n: number): TestPoint[] {
