@@ -20,7 +20,7 @@ export interface Bundles {
 /** Bundles the three handlers and the host into `dir` (about a second each with esbuild). */
 export async function bundleFunctions(dir: string): Promise<Bundles> {
   // Loaded here, not at the top: infra/ pulls in aws-cdk-lib (about 2 s), needed only for this section.
-  const [{ build }, { ESM_BANNER, PARQUET_WASM_FILE }] = await Promise.all([
+  const [{ build }, { LAMBDA_ESBUILD_OPTIONS, PARQUET_WASM_FILE }] = await Promise.all([
     import("esbuild"),
     import("../infra/functions.ts"),
   ]);
@@ -34,13 +34,7 @@ export async function bundleFunctions(dir: string): Promise<Bundles> {
     entryPoints: entries,
     outdir: dir,
     outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    mainFields: ["module", "main"],
-    banner: { js: ESM_BANNER },
-    minify: true,
+    ...LAMBDA_ESBUILD_OPTIONS,
     logLevel: "error",
   });
   copyFileSync(

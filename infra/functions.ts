@@ -11,6 +11,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import type { BuildOptions } from "esbuild";
 import type { SedimentConfig } from "./config.ts";
 import { PREFIX } from "./storage.ts";
 
@@ -38,6 +39,20 @@ export const ESM_BANNER = [
 ].join(" ");
 
 /**
+ * The same bundle for tools that call esbuild directly (the benchmark's functions, the cold-start script),
+ * so what they measure is what `bundlingOptions` deploys.
+ */
+export const LAMBDA_ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  mainFields: ["module", "main"],
+  banner: { js: ESM_BANNER },
+  minify: true,
+} satisfies BuildOptions;
+
+/**
  * esbuild settings shared by every function. The AWS SDK is bundled (not taken from the runtime) so the
  * deployed version is the one in package-lock.json that the tests ran against. parquet-wasm's .wasm is
  * copied beside the bundle by a command hook: `nodeModules: ["parquet-wasm"]` would run `npm install`
@@ -47,10 +62,10 @@ export function bundlingOptions(projectRoot: string, parquetWasm: boolean): node
   const wasm = join(projectRoot, "node_modules", "parquet-wasm", "node", PARQUET_WASM_FILE);
   return {
     format: nodejs.OutputFormat.ESM,
-    target: "node22",
-    mainFields: ["module", "main"],
+    target: LAMBDA_ESBUILD_OPTIONS.target,
+    mainFields: LAMBDA_ESBUILD_OPTIONS.mainFields,
     banner: ESM_BANNER,
-    minify: true,
+    minify: LAMBDA_ESBUILD_OPTIONS.minify,
     sourceMap: true,
     sourcesContent: false,
     bundleAwsSDK: true,

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { ESM_BANNER, PARQUET_WASM_FILE } from "../infra/functions.ts";
+import { LAMBDA_ESBUILD_OPTIONS, PARQUET_WASM_FILE } from "../infra/functions.ts";
 import { awsClients, createBucket, startEmulator } from "../integration/support/emulator.ts";
 import { encodeRecord } from "../shared/wal/codec.ts";
 
@@ -243,13 +243,7 @@ async function main(): Promise<void> {
         await build({
           entryPoints: [join(root, fn.entry)],
           outfile: join(dir, "index.mjs"),
-          bundle: true,
-          platform: "node",
-          format: "esm",
-          target: "node22",
-          mainFields: ["module", "main"],
-          banner: { js: ESM_BANNER },
-          minify: true,
+          ...LAMBDA_ESBUILD_OPTIONS,
           logLevel: "error",
         });
         let wasm = 0;
